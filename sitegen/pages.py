@@ -1,0 +1,258 @@
+"""Paper <-> content/papers/<slug>.md, and the edit-preserving update the importer uses.
+
+A page is YAML front matter and a Markdown body (the curator's notes). The front matter ends
+with an `imported:` block: fingerprints of what the importer last wrote. On re-import a field
+whose value still matches its fingerprint is the importer's to update; any other value is the
+curator's and stays. Tags merge as sets, so a tag the curator added or removed stays that way
+while new taxonomy tags still arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.errors import SourceError
+from sitegen.model import UNTAGGED, Paper, title_key
+
+IMPORTED = "imported"
+# Fields the importer owns until the curator changes them, in front-matter order.
+IMPORT_FIELDS = ("title", "date", "upvotes", "authors", "organization", "links", "abstract")
+KNOWN = (*IMPORT_FIELDS, "tags", "sources", "status", "rating", "hidden")
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+# ---------------------------------------------------------------- reading
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
+    """Return (front matter, body, line where the body starts)."""
+    text = text.lstrip("\ufeff")
+    match = _FRONT.match(text)
+    if not match:
+        return {}, text, 1
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SourceError(path, f"front matter: {problem} (fix the YAML)", line) from None
+    if not isinstance(meta, dict):
+        raise SourceError(path, "front matter must be a mapping of keys to values", 2)
+    body_line = text.count("\n", 0, match.end()) + 1
+    return meta, text[match.end():], body_line
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: Any, key: str, path: Path) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SourceError(path, f"{key}: expected a whole number, got {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise SourceError(path, f"{key}: expected a whole number, got {value!r}") from None
+
+
+def _date(value: Any, path: Path) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise SourceError(path, f"date: expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if v not in (None, ""))
+    return tuple(s.strip() for s in str(value).split(",") if s.strip())
+
+
+def _authors(value: Any, path: Path) -> int | tuple[str, ...] | None:
+    if isinstance(value, (list, tuple)):
+        return _strings(value)
+    return _int(value, "authors", path)
+
+
+def paper_from_meta(slug: str, meta: dict[str, Any], body: str, path: Path) -> Paper:
+    extra = {k: v for k, v in meta.items() if k not in KNOWN and k != IMPORTED}
+    return Paper(
+        slug=slug,
+        title=_str(meta.get("title")).strip() or slug,
+        abstract=_str(meta.get("abstract")),
+        date=_date(meta.get("date"), path),
+        upvotes=_int(meta.get("upvotes"), "upvotes", path),
+        authors=_authors(meta.get("authors"), path),
+        organization=_str(meta.get("organization")) or None,
+        links=_strings(meta.get("links")),
+        sources=_strings(meta.get("sources")),
+        tags=_strings(meta.get("tags")),
+        notes=body.strip("\n"),
+        status=_str(meta.get("status")) or None,
+        rating=_int(meta.get("rating"), "rating", path),
+        hidden=bool(meta.get("hidden", False)),
+        extra=extra,
+    )
+
+
+def read_page(path: Path) -> tuple[Paper, dict[str, Any]]:
+    """Read one paper page: the Paper and its raw front matter (import fingerprints included)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"not UTF-8 (byte {exc.start}); save the page as UTF-8") from None
+    meta, body, _ = split_front_matter(text, path)
+    return paper_from_meta(path.stem, meta, body, path), meta
+
+
+# ---------------------------------------------------------------- writing
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Long or multi-line text as a literal block, so abstracts stay easy to edit by hand.
+    style = "|" if ("\n" in value or len(value) > 100) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     width=10**9, default_flow_style=None)
+
+
+def fingerprint(value: Any) -> str:
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
+
+
+def _field_value(paper: Paper, name: str) -> Any:
+    value = getattr(paper, name)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def render_page(paper: Paper, imported: dict[str, Any] | None) -> str:
+    """The page text: known keys in a fixed order, then the curator's own keys, then the
+    import fingerprints; empty values are left out so pages stay short."""
+    meta: dict[str, Any] = {}
+    for name in (*IMPORT_FIELDS[:-1], "tags", "sources", "status", "rating"):
+        value = _field_value(paper, name)
+        if value not in (None, "", []):
+            meta[name] = value
+    if paper.date is not None:
+        meta["date"] = paper.date  # a YAML date, not a quoted string
+    if paper.hidden:
+        meta["hidden"] = True
+    meta.update(paper.extra)
+    meta["abstract"] = paper.abstract
+    if imported:
+        meta[IMPORTED] = imported
+    body = paper.notes.strip("\n")
+    return "---\n" + _yaml(meta) + "---\n" + (body + "\n" if body else "")
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file and rename: a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- import merge
+
+def new_page(imported: Paper) -> str:
+    return render_page(imported, _fingerprints(imported))
+
+
+def _fingerprints(imported: Paper) -> dict[str, Any]:
+    record: dict[str, Any] = {"key": title_key(imported.title)}
+    for name in IMPORT_FIELDS:
+        record[name] = fingerprint(_field_value(imported, name))
+    record["tags"] = sorted(set(imported.tags) - {UNTAGGED})
+    return record
+
+
+def update_page(current: Paper, meta: dict[str, Any], imported: Paper) -> str:
+    """Merge a fresh import into an existing page, keeping every curator edit.
+
+    A field is updated only when its value still matches the fingerprint of what the importer
+    last wrote; a page without fingerprints (written by hand) only gets its empty fields filled.
+    """
+    record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
+    changes: dict[str, Any] = {}
+    for name in IMPORT_FIELDS:
+        mine, theirs = getattr(current, name), getattr(imported, name)
+        if name in record:
+            untouched = fingerprint(_field_value(current, name)) == record[name]
+        else:
+            untouched = mine in (None, "", ())
+        if untouched and theirs not in (None, "", ()):
+            changes[name] = theirs
+    changes["tags"] = _merge_tags(current.tags, record.get("tags"), imported.tags)
+    changes["sources"] = tuple(dict.fromkeys((*current.sources, *imported.sources)))
+    merged = replace(current, **changes)
+    new_record = _fingerprints(imported)
+    if record.get("key"):
+        new_record["key"] = record["key"]  # identity stays with the title first imported
+    return render_page(merged, new_record)
+
+
+def _merge_tags(current: tuple[str, ...], base: Any, auto: tuple[str, ...]) -> tuple[str, ...]:
+    """Three-way set merge: the curator's additions and removals win over the taxonomy's."""
+    auto_set = set(auto) - {UNTAGGED}
+    if not isinstance(base, list):  # hand-written page: its tags are the curator's
+        tags = list(current) or sorted(auto_set)
+    else:
+        base_set = set(base)
+        mine = set(current) - {UNTAGGED}
+        added, removed = mine - base_set, base_set - mine
+        keep = [t for t in current if t in (auto_set | added) - removed and t != UNTAGGED]
+        keep += sorted((auto_set - removed) - set(keep))
+        tags = keep
+    tags = [t for t in tags if t != UNTAGGED]
+    return tuple(tags) or (UNTAGGED,)
+
+
+def page_key(paper: Paper, meta: dict[str, Any]) -> str:
+    """Identity for matching an existing page to incoming dump papers."""
+    record = meta.get(IMPORTED)
+    if isinstance(record, dict) and record.get("key"):
+        return str(record["key"])
+    return title_key(paper.title)
