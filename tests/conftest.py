@@ -1,0 +1,85 @@
+"""Shared fixtures: the real example project, a sub-path HTTP server, Debian's Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_DUMPS = REPO / "content" / "dumps"
+CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the example project (config, dumps, hand-written pages), no papers yet."""
+    root = tmp_path / "review"
+    shutil.copytree(REPO / "content", root / "content",
+                    ignore=shutil.ignore_patterns("papers"))
+    (root / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", root / "config.yml")
+    if (REPO / "node_modules").exists():
+        (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves `directory` under `prefix`, as GitHub Pages serves a project site."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        clean = path.split("?", 1)[0].split("#", 1)[0]
+        if not clean.startswith(self.prefix) and clean + "/" != self.prefix:
+            return os.path.join(self.directory, "__outside_prefix__")
+        return super().translate_path("/" + clean[len(self.prefix):])
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def serve():
+    """serve(folder, prefix='/') -> base URL such as http://127.0.0.1:PORT/sub/path/."""
+    servers = []
+
+    def start(folder: Path, prefix: str = "/") -> str:
+        handler = type("Handler", (_PrefixHandler,), {"prefix": prefix})
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright. Missing browser: skip locally, fail in CI."""
+    required = os.environ.get("SITEGEN_REQUIRE_BROWSER") == "1" or os.environ.get("CI")
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if required:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
