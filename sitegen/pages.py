@@ -40,7 +40,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
     if not match:
         return {}, text, 1
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -127,11 +127,15 @@ def read_page(path: Path) -> tuple[Paper, dict[str, Any]]:
 
 # ---------------------------------------------------------------- writing
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's C loader and dumper when present: several times faster on thousands of pages.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     pass
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_str(dumper: yaml.BaseDumper, value: str) -> yaml.Node:
     # Long or multi-line text as a literal block, so abstracts stay easy to edit by hand.
     style = "|" if ("\n" in value or len(value) > 100) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)

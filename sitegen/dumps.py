@@ -1,0 +1,425 @@
+"""One dump file -> papers + problems (file:line).
+
+A dump is text copied from a paper-listing page. Layouts seen so far:
+  flat   header lines, then one title line and one abstract line per paper (no blank lines);
+         the first title may be glued to the "Subscribe" button text;
+  cards  blank-line separated blocks: title, abstract, then an optional metadata block
+         ("• 4 authors", "·", "Jan 29, 2024 1": a date and the upvote count).
+Both are parsed by what each line *is* (boilerplate, metadata, title-like or abstract-like
+text), never by counting lines, so a missing or unexpected line cannot shift a paper's
+abstract onto its neighbour.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+# Page furniture of Hugging Face Papers listing and search pages (compared case-insensitively).
+BOILERPLATE = frozenset(s.casefold() for s in (
+    "new", "subscribe", "daily papers", "trending papers", "byak and the research community",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox once a day!",
+    "get trending papers in your email inbox once a day", "load more", "previous", "next",
+    "search", "papers", "collections", "trending", "upvote", "submitted by",
+))
+_GLUED = re.compile(r"^Subscribe(?=[A-Z0-9\"'“‘(\[])")
+_BULLET = re.compile(r"^\s*[•·‧∙⋅●]\s*(.*?)\s*$")
+_AUTHORS = re.compile(r"^(\d[\d,]*)\s+authors?$", re.I)
+_DATE = re.compile(
+    r"^(?:(?:published|submitted)(?:\s+on)?\s+)?"
+    r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?(?:\s*[•·]?\s*(?P<votes>\d[\d,]*))?$", re.I)
+_NUMBER = re.compile(r"^\d[\d,]*$")
+_URL = re.compile(r"https?://[^\s<>\"'`]+", re.I)
+_SENTENCE_END = (".", "!", ")", "]", "}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class DumpPaper:
+    """A paper as one dump shows it; `line` is where its title stands."""
+
+    title: str
+    line: int
+    abstract: str = ""
+    date: dt.date | None = None
+    upvotes: int | None = None
+    authors: int | None = None
+    organization: str | None = None
+    links: tuple[str, ...] = ()
+    source: str = ""
+    meta_seen: bool = False
+    _yearless: tuple[int, int] | None = None  # (month, day) awaiting the capture year
+
+
+@dataclass
+class DumpResult:
+    name: str
+    layout: str  # "flat", "cards", "empty" or "unreadable"
+    encoding: str = "utf-8"
+    papers: list[DumpPaper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # inferences worth knowing, not problems
+
+
+# ---------------------------------------------------------------- decoding
+
+def decode(raw: bytes) -> tuple[str | None, str, str | None]:
+    """(text, encoding, problem). text is None when the bytes are not text at all."""
+    if raw.startswith(codecs.BOM_UTF8):
+        text, enc = _utf8(raw[3:]), "utf-8-sig"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _utf16(raw, "utf-16")
+    elif len(raw) >= 4 and raw[1::2].count(0) > len(raw) // 4 and raw[0::2].count(0) == 0:
+        return _utf16(raw, "utf-16-le")
+    elif len(raw) >= 4 and raw[0::2].count(0) > len(raw) // 4 and raw[1::2].count(0) == 0:
+        return _utf16(raw, "utf-16-be")
+    else:
+        text, enc = _utf8(raw), "utf-8"
+    problem = None
+    if text is None:
+        if b"\x00" in raw:
+            return None, "binary", "binary data, not text; skipped (is this a dump?)"
+        # Windows editors save cp1252; bytes it leaves undefined fall back to Latin-1.
+        text = _cp1252(raw)
+        enc, problem = "cp1252", "not UTF-8; read as Windows-1252 (save it as UTF-8 to be sure)"
+    elif text.endswith("\ufffd"):
+        problem = "ends in the middle of a character (truncated copy?); the broken byte was dropped"
+        text = text.rstrip("\ufffd")
+    if _looks_binary(text):
+        return None, "binary", "binary data, not text; skipped (is this a dump?)"
+    return text, enc, problem
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 3 and exc.reason in ("unexpected end of data",):
+            return raw[: exc.start].decode("utf-8") + "\ufffd"
+        return None
+
+
+def _utf16(raw: bytes, enc: str) -> tuple[str | None, str, str | None]:
+    body = raw[: len(raw) - (len(raw) - (2 if enc == "utf-16" else 0)) % 2]
+    text = body.decode(enc, errors="replace")
+    problem = None
+    if len(body) != len(raw) or "\ufffd" in text:
+        problem = f"damaged {enc.upper()} text; unreadable characters shown as \ufffd"
+    if _looks_binary(text):
+        return None, "binary", "binary data, not text; skipped (is this a dump?)"
+    return text.lstrip("\ufeff"), enc, problem
+
+
+def _cp1252(raw: bytes) -> str:
+    out = []
+    for byte in raw:
+        try:
+            out.append(bytes([byte]).decode("cp1252"))
+        except UnicodeDecodeError:
+            out.append(bytes([byte]).decode("latin-1"))
+    return "".join(out)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    return "\x00" in sample or control > len(sample) * 0.05
+
+
+# ---------------------------------------------------------------- lines
+
+@dataclass
+class _Line:
+    no: int
+    text: str
+    kind: str  # "text", "meta", "header"
+    meta: dict = field(default_factory=dict)
+
+
+def _meta(text: str) -> dict | None:
+    """Parse a metadata line, or None if the line is not metadata."""
+    stripped = text.strip()
+    bullet = _BULLET.match(text)
+    body = bullet.group(1) if bullet else stripped
+    if bullet and not body:
+        return {}  # the "·" separator
+    if m := _AUTHORS.match(body):
+        return {"authors": int(m.group(1).replace(",", ""))}
+    if m := _DATE.match(body):
+        found = {"month": MONTHS[m.group("mon").lower()], "day": int(m.group("day"))}
+        if m.group("year"):
+            found["year"] = int(m.group("year"))
+        if m.group("votes"):
+            found["upvotes"] = int(m.group("votes").replace(",", ""))
+        return found
+    if _NUMBER.match(body) and not bullet:
+        return {"upvotes": int(body.replace(",", ""))}
+    if bullet:
+        return {"organization": body}
+    return None
+
+
+def _classify(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    for no, raw in enumerate(text.split("\n"), 1):
+        line = raw.rstrip()
+        if not line.strip():
+            lines.append(_Line(no, "", "blank"))
+            continue
+        line = _GLUED.sub("", line) if no <= 20 else line
+        if line.strip().casefold() in BOILERPLATE:
+            lines.append(_Line(no, line, "header"))
+        elif (meta := _meta(line)) is not None:
+            lines.append(_Line(no, line, "meta", meta))
+        else:
+            lines.append(_Line(no, line.strip(), "text"))
+    return lines
+
+
+def abstract_like(text: str) -> bool:
+    """Abstracts are long or read as sentences; titles are short phrases."""
+    words = len(text.split())
+    if len(text) >= 250 or words >= 40:
+        return True
+    sentences = len(re.findall(r"[.!?](?:\s|$)", text))
+    return (text.endswith(_SENTENCE_END) and words >= 12) or (sentences >= 2 and words >= 10)
+
+
+# ---------------------------------------------------------------- parsing
+
+def parse_dump(text: str, name: str, captured: dt.date | None = None) -> DumpResult:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    lines = _classify(text)
+    blanks = sum(1 for ln in lines if ln.kind == "blank")
+    words = [ln for ln in lines if ln.kind == "text"]
+    layout = "cards" if words and blanks >= len(words) * 0.5 else "flat"
+    result = DumpResult(name=name, layout=layout)
+    if not words:
+        result.layout = "empty"
+        result.problems.append(Problem(name, None, "no papers found; nothing imported"))
+        return result
+    if layout == "cards":
+        _absorb_unknown_meta(lines, result)
+    _Parser(result, [ln for ln in lines if ln.kind in ("text", "meta")]).run()
+    _apply_years(result, captured, name)
+    return result
+
+
+def _absorb_unknown_meta(lines: list[_Line], result: DumpResult) -> None:
+    """In cards, short text sandwiched between metadata lines of one block is metadata too
+    (an organisation, a venue); it must not start a new paper."""
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end].kind != "blank":
+            end += 1
+        block = lines[start:end]
+        metas = [i for i, ln in enumerate(block) if ln.kind == "meta"]
+        if len(metas) >= 2:
+            for ln in block[metas[0]: metas[-1]]:
+                if ln.kind == "text" and not abstract_like(ln.text):
+                    ln.kind, ln.meta = "meta", {"unknown": ln.text}
+        start = end + 1
+
+
+class _Parser:
+    def __init__(self, result: DumpResult, tokens: list[_Line]):
+        self.result, self.tokens = result, tokens
+        self.current: DumpPaper | None = None
+        self.complete_seen = False
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.result.problems.append(Problem(self.result.name, line, message))
+
+    def next_text(self, i: int) -> _Line | None:
+        for tok in self.tokens[i + 1:]:
+            if tok.kind == "text":
+                return tok
+            return None  # metadata in between: the text after it belongs to another paper
+        return None
+
+    def run(self) -> None:
+        for i, tok in enumerate(self.tokens):
+            if tok.kind == "meta":
+                self.on_meta(tok)
+            else:
+                self.on_text(i, tok)
+        self.finish(at_end=True)
+
+    def on_meta(self, tok: _Line) -> None:
+        paper = self.current
+        if paper is None:
+            if self.result.papers or "unknown" in tok.meta:
+                self.warn(tok.no, f"metadata {tok.text.strip()!r} outside any paper; ignored")
+            return  # a page date above the first paper is page furniture
+        paper.meta_seen = True
+        meta = tok.meta
+        if "unknown" in meta:
+            self.warn(tok.no, f"unrecognised metadata {meta['unknown']!r} for "
+                              f"{_short(paper.title)!r}; ignored")
+        if "authors" in meta:
+            paper.authors = meta["authors"]
+        if "organization" in meta:
+            paper.organization = meta["organization"]
+        if "upvotes" in meta:
+            paper.upvotes = meta["upvotes"]
+        if "month" in meta:
+            if "year" in meta:
+                paper.date = _safe_date(meta["year"], meta["month"], meta["day"])
+            else:
+                paper._yearless = (meta["month"], meta["day"])
+            if paper.date is None and paper._yearless is None:
+                self.warn(tok.no, f"impossible date {tok.text.strip()!r}; left out")
+
+    def on_text(self, i: int, tok: _Line) -> None:
+        paper = self.current
+        if paper is None:
+            self.start(tok)
+        elif paper.meta_seen:
+            self.finish()
+            self.start(tok)
+        elif not paper.abstract:
+            following = self.next_text(i)
+            if not abstract_like(tok.text) and following and abstract_like(following.text):
+                self.finish()  # this paper has no abstract; tok is the next title
+                self.start(tok)
+            else:
+                paper.abstract = tok.text
+        elif abstract_like(tok.text) and not self._title_follows(i):
+            self.warn(tok.no, f"paragraph without a title; appended to the abstract of "
+                              f"{_short(paper.title)!r} (line {paper.line})")
+            paper.abstract += "\n\n" + tok.text
+        else:
+            self.finish()
+            self.start(tok)
+
+    def _title_follows(self, i: int) -> bool:
+        """A long title followed by its abstract must still start a new paper."""
+        following = self.next_text(i)
+        return bool(following and abstract_like(following.text)
+                    and len(self.tokens[i].text) < 300 and not self.tokens[i].text.endswith("."))
+
+    def start(self, tok: _Line) -> None:
+        self.current = DumpPaper(title=tok.text, line=tok.no, source=self.result.name)
+
+    def finish(self, at_end: bool = False) -> None:
+        paper, self.current = self.current, None
+        if paper is None:
+            return
+        if not paper.abstract and not paper.meta_seen and not self.complete_seen and not at_end:
+            self.warn(paper.line, f"header text {_short(paper.title)!r} skipped")
+            return
+        if not paper.abstract:
+            if abstract_like(paper.title):
+                self.warn(paper.line, f"text without a title skipped: {_short(paper.title)!r}")
+                return
+            self.warn(paper.line, f"{_short(paper.title)!r} has no abstract"
+                                  f"{' (dump truncated?)' if at_end else ''}; imported without one")
+        elif at_end and not paper.meta_seen and not paper.abstract.rstrip().endswith(
+                (*_SENTENCE_END, "?", '"', "”")) and self.result.layout == "flat":
+            self.warn(paper.line, f"abstract of {_short(paper.title)!r} seems cut off "
+                                  "(dump truncated?); imported as it is")
+        paper.links = extract_links(paper.abstract)
+        self.complete_seen = True
+        self.result.papers.append(paper)
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _apply_years(result: DumpResult, captured: dt.date | None, name: str) -> None:
+    """Listing pages omit the year for dates in the current (capture) year.
+
+    The capture date is, in order: `captured:` for this dump in config.yml; a YYYY-MM-DD in
+    the file name; otherwise the year after the latest year the dump shows explicitly (a
+    year is only written for other years, so the capture year is later than all of them).
+    """
+    yearless = [p for p in result.papers if p._yearless]
+    if not yearless:
+        return
+    anchor = captured
+    if anchor is None and (m := re.search(r"(20\d\d)-(\d\d)-(\d\d)", name)):
+        anchor = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if anchor is not None:
+        year, how = anchor.year, f"captured {anchor.isoformat()}"
+    else:
+        years = [p.date.year for p in result.papers if p.date]
+        if not years:
+            result.problems.append(Problem(name, None, (
+                f"{len(yearless)} dates without a year and no way to tell the year; left out "
+                f"(pin it in config.yml: dumps: {{{name}: {{captured: YYYY-MM-DD}}}})")))
+            return
+        year, how = max(years) + 1, f"the year after {max(years)}, the latest year shown"
+    for paper in yearless:
+        month, day = paper._yearless
+        date = _safe_date(year, month, day)
+        if date and anchor and date > anchor:  # a date after the capture is from last year
+            date = _safe_date(year - 1, month, day)
+        paper.date, paper._yearless = date, None
+    result.notes.append(f"dates without a year read as {year} ({how})")
+
+
+def extract_links(text: str) -> tuple[str, ...]:
+    """Code and project URLs in an abstract, with sentence punctuation and LaTeX junk
+    ('...{here}', '...}.') trimmed."""
+    links: list[str] = []
+    for match in _URL.finditer(text):
+        url = re.split(r"[{}\\]", match.group(0))[0]
+        while url and url[-1] in ".,;:!?'\"”’*":
+            url = url[:-1]
+        for opener, closer in ("()", "[]"):
+            while url.endswith(closer) and url.count(closer) > url.count(opener):
+                url = url[:-1]
+            url = url.rstrip(".,;:")
+        if re.match(r"https?://[^/\s]+\.[^/\s]+", url, re.I) and url not in links:
+            links.append(url)
+    return tuple(links)
+
+
+def read_dump(path: Path, captured: dt.date | None = None) -> DumpResult:
+    """Read, decode and parse one dump; never raises for bad content, reports instead."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return DumpResult(path.name, "unreadable", problems=[
+            Problem(path.name, None, f"cannot read ({exc.strerror}); skipped")])
+    if not raw.strip():
+        return DumpResult(path.name, "empty", problems=[
+            Problem(path.name, None, "empty file; nothing imported")])
+    text, encoding, problem = decode(raw)
+    if text is None:
+        return DumpResult(path.name, "unreadable", encoding, problems=[
+            Problem(path.name, None, problem or "unreadable")])
+    result = parse_dump(text, path.name, captured)
+    result.encoding = encoding
+    if problem:
+        result.problems.insert(0, Problem(path.name, None, problem))
+    return result

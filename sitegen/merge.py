@@ -1,0 +1,85 @@
+"""The same paper from several dumps -> one record with the richest metadata.
+
+Papers match on their title key (case, accents and punctuation ignored). Two entries with the
+same title but clearly different abstracts are different papers and stay apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sitegen.dumps import DumpPaper
+from sitegen.model import title_key
+
+
+@dataclass
+class Merged:
+    """One unique paper; `seen` holds its dump entries, oldest dump first."""
+
+    key: str
+    seen: list[DumpPaper] = field(default_factory=list)
+
+    @property
+    def first(self) -> DumpPaper:
+        return self.seen[0]
+
+    def newest(self, name: str):
+        """The value from the newest dump that has one (later dumps know more upvotes)."""
+        for paper in reversed(self.seen):
+            value = getattr(paper, name)
+            if value not in (None, "", ()):
+                return value
+        return None
+
+    @property
+    def title(self) -> str:
+        return self.first.title
+
+    @property
+    def abstract(self) -> str:
+        # A truncated copy is a prefix of a complete one: the longest is the best.
+        return max((p.abstract for p in self.seen), key=len)
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(link for p in self.seen for link in p.links))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.source for p in self.seen))
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def same_paper(a: str, b: str) -> bool:
+    """Abstracts of one paper: equal, one a truncation of the other, or mostly the same words."""
+    if not a or not b:
+        return True
+    na, nb = " ".join(a.split()).lower(), " ".join(b.split()).lower()
+    if na.startswith(nb[:200]) or nb.startswith(na[:200]):
+        return True
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / max(1, len(wa | wb)) >= 0.6
+
+
+def merge(dumps: list[list[DumpPaper]]) -> list[Merged]:
+    """Group papers from dumps given oldest first; order of result = order first seen."""
+    groups: dict[str, list[Merged]] = {}
+    order: list[Merged] = []
+    for papers in dumps:
+        for paper in papers:
+            base = title_key(paper.title) or paper.title
+            candidates = groups.setdefault(base, [])
+            for merged in candidates:
+                if same_paper(merged.abstract, paper.abstract):
+                    merged.seen.append(paper)
+                    break
+            else:
+                key = base if not candidates else f"{base} #{len(candidates) + 1}"
+                merged = Merged(key=key, seen=[paper])
+                candidates.append(merged)
+                order.append(merged)
+    return order

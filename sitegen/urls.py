@@ -1,0 +1,85 @@
+"""Where each page lives, and links that work wherever the site is served.
+
+A page is addressed by its *path from the site root*: '' (home), 'papers/<slug>/', 'feed.xml'.
+Links between pages are page-relative ('../../tags/x/'), as MkDocs' get_relative_url makes
+them, so one build works at '/' and under a GitHub project prefix such as '/my-review/'.
+The one exception is the 404 page: Pages serves it at whatever URL was missing, so its links
+must be absolute from base_url.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+
+HOME = ""
+PAPERS_JSON = "papers.json"
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+NOT_FOUND = "404.html"
+ASSETS = "assets/"
+TAGS = "tags/"
+TIMELINE = "timeline/"
+SEARCH = "search/"
+
+# Top-level names the site itself uses; a content page may not take one of them.
+RESERVED = frozenset({"papers", "tags", "timeline", "search", "assets", "404", "index",
+                      "feed", "sitemap", "robots", "papers.json", "feed.xml", "sitemap.xml",
+                      "robots.txt", "404.html"})
+
+_HTTP = re.compile(r"https?://[^/?#@\s]+", re.I)
+
+
+def paper_path(slug: str) -> str:
+    return f"papers/{quote(slug)}/"
+
+
+def tag_path(slug: str) -> str:
+    return f"{TAGS}{quote(slug)}/"
+
+
+def page_path(slug: str) -> str:
+    return f"{quote(slug)}/"
+
+
+def month_anchor(year: int, month: int) -> str:
+    return f"m{year:04d}-{month:02d}"
+
+
+def output_file(path: str) -> str:
+    """The file that serves a path: 'papers/x/' -> 'papers/x/index.html'."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def root_for(path: str) -> str:
+    """The relative prefix that leads from the page at `path` back to the site root."""
+    return "../" * path.count("/")
+
+
+def relative_url(target: str, root: str) -> str:
+    """Link to `target` (a path from the site root) from a page whose root prefix is `root`.
+
+    `root` is '../..'-style for ordinary pages, or base_url ('/my-review/') for the 404 page.
+    """
+    return (root + target.lstrip("/")) or "./"
+
+
+def absolute_url(path: str, site_url: str, base_url: str) -> str:
+    """Absolute URL for feeds and the sitemap; without site_url, an absolute path from base_url."""
+    return (site_url or base_url) + path
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it is a plain http(s) link, else None.
+
+    Links come from untrusted dumps: 'javascript:', 'data:' and anything with spaces or
+    control characters (which browsers strip inside a scheme) never reach an href.
+    """
+    url = url.strip()
+    if re.search(r"[\x00-\x20\x7f]", url) or not _HTTP.match(url):
+        return None
+    return url
