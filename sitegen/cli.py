@@ -1,7 +1,8 @@
 """Command line: the only place that turns SitegenError into a one-line message and exit code.
 
-Exit codes: 0 success; 1 the command ran but reported problems (bad dumps, broken links);
-2 it could not run (bad config, bad arguments, unreadable content).
+Exit codes: 0 success (warnings may have been printed); 1 the command ran but found problems
+it was asked to fail on (--strict, broken links); 2 it could not run (bad config, bad
+arguments, unreadable content); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sitegen.errors import SitegenError
 log = logging.getLogger("sitegen")
 
 EXAMPLES = {
-    "import": "sitegen import               # content/dumps/*.txt -> content/papers/*.md",
+    "import": "sitegen import               # content/dumps/*.txt -> content/papers/*.md\n"
+              "  sitegen import --strict      # fail (exit 1) on any warning, e.g. in CI",
     "build": "sitegen build                # import, then write the site to _site/\n"
              "  sitegen build --base-url /my-review/ --output public",
 }
@@ -74,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                               epilog="Example:\n  " + EXAMPLES[name],
                               formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    command("import", "Turn every dump into one Markdown page per paper, keeping your edits.")
+    imp = command("import", "Turn every dump into one Markdown page per paper, keeping your edits.")
+    imp.add_argument("--strict", action="store_true",
+                     help="exit with status 1 when any dump or page gave a warning")
     build = command("build", "Import, then render the whole site into the output folder.")
     build.add_argument("--output", type=Path, help="output folder (overrides output_dir)")
     build.add_argument("--base-url", help="path the site is served under, e.g. /my-review/")
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
             config = load_config(args.config)
             report = import_dumps(config)
-            return 1 if report.problems else 0
+            return 1 if args.strict and report.problems else 0
         if args.command == "build":
             from sitegen.build import build_site
 

@@ -226,18 +226,29 @@ def parse_dump(text: str, name: str, captured: dt.date | None = None) -> DumpRes
 
 
 def _absorb_unknown_meta(lines: list[_Line], result: DumpResult) -> None:
-    """In cards, short text sandwiched between metadata lines of one block is metadata too
-    (an organisation, a venue); it must not start a new paper."""
+    """In cards, a short line inside a metadata block (an organisation, a venue, a badge) is
+    metadata too: it must not start a new paper. It is one when it sits after an abstract or
+    other metadata and no abstract follows it (a real title is always followed by one)."""
+    content = [ln for ln in lines if ln.kind != "blank"]
+    position = {id(ln): i for i, ln in enumerate(content)}
     start = 0
     while start < len(lines):
         end = start
         while end < len(lines) and lines[end].kind != "blank":
             end += 1
         block = lines[start:end]
-        metas = [i for i, ln in enumerate(block) if ln.kind == "meta"]
-        if len(metas) >= 2:
-            for ln in block[metas[0]: metas[-1]]:
-                if ln.kind == "text" and not abstract_like(ln.text):
+        if any(ln.kind == "meta" for ln in block):
+            for ln in block:
+                if ln.kind != "text" or abstract_like(ln.text):
+                    continue
+                i = position[id(ln)]
+                before = content[i - 1] if i else None
+                after = content[i + 1] if i + 1 < len(content) else None
+                after_abstract = before is not None and (
+                    before.kind == "meta" or abstract_like(before.text))
+                title_next = after is not None and after.kind == "text" and abstract_like(
+                    after.text)
+                if after_abstract and not title_next:
                     ln.kind, ln.meta = "meta", {"unknown": ln.text}
         start = end + 1
 

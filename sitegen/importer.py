@@ -83,18 +83,19 @@ def import_dumps(config: Config) -> ImportReport:
         newest = summaries[paper.seen[-1].source]
         if paper.key in existing:
             path, current, meta = existing[paper.key]
-            text = pages.update_page(current, meta, _with_slug(imported, current.slug))
-            if text == path.read_text(encoding="utf-8"):
+            text = pages.update_page(current, meta, _with_slug(imported, current.slug),
+                                     path.read_text(encoding="utf-8"))
+            if text is None:
                 report.unchanged += 1
                 continue
             newest.updated += 1
         else:
+            if slugify(paper.title).lower() in reserved:
+                continue  # its page exists but is unreadable; reported above, never duplicated
             slug = _unique_slug(paper.title, taken)
-            if slug is None:
-                continue  # unreadable page holds the slug; reported already
-            taken.add(slug)
+            taken.add(slug.lower())
             path = papers_dir / f"{slug}.md"
-            text = pages.new_page(_with_slug(imported, slug))
+            text = pages.new_page(_with_slug(imported, slug), paper.key)
             summaries[paper.first.source].new += 1
         pages.atomic_write(path, text)
         report.written += 1
@@ -154,7 +155,7 @@ def _with_slug(paper: Paper, slug: str) -> Paper:
     return replace(paper, slug=slug)
 
 
-def _unique_slug(title: str, taken: set[str]) -> str | None:
+def _unique_slug(title: str, taken: set[str]) -> str:
     base = slugify(title)
     slug, n = base, 2
     while slug.lower() in taken:

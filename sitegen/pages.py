@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -201,23 +202,26 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 # ---------------------------------------------------------------- import merge
 
-def new_page(imported: Paper) -> str:
-    return render_page(imported, _fingerprints(imported))
+def new_page(imported: Paper, key: str | None = None) -> str:
+    """A fresh page; `key` is the paper's identity across dumps (default: its title key)."""
+    return render_page(imported, _fingerprints(imported, key))
 
 
-def _fingerprints(imported: Paper) -> dict[str, Any]:
-    record: dict[str, Any] = {"key": title_key(imported.title)}
+def _fingerprints(imported: Paper, key: str | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {"key": key or title_key(imported.title)}
     for name in IMPORT_FIELDS:
         record[name] = fingerprint(_field_value(imported, name))
     record["tags"] = sorted(set(imported.tags) - {UNTAGGED})
     return record
 
 
-def update_page(current: Paper, meta: dict[str, Any], imported: Paper) -> str:
+def update_page(current: Paper, meta: dict[str, Any], imported: Paper,
+                text: str) -> str | None:
     """Merge a fresh import into an existing page, keeping every curator edit.
 
     A field is updated only when its value still matches the fingerprint of what the importer
     last wrote; a page without fingerprints (written by hand) only gets its empty fields filled.
+    Returns None when nothing changes, else the page with only the changed keys rewritten.
     """
     record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
     changes: dict[str, Any] = {}
@@ -227,15 +231,54 @@ def update_page(current: Paper, meta: dict[str, Any], imported: Paper) -> str:
             untouched = fingerprint(_field_value(current, name)) == record[name]
         else:
             untouched = mine in (None, "", ())
-        if untouched and theirs not in (None, "", ()):
+        if untouched and theirs not in (None, "", ()) and theirs != mine:
             changes[name] = theirs
-    changes["tags"] = _merge_tags(current.tags, record.get("tags"), imported.tags)
-    changes["sources"] = tuple(dict.fromkeys((*current.sources, *imported.sources)))
-    merged = replace(current, **changes)
+    tags = _merge_tags(current.tags, record.get("tags"), imported.tags)
+    if tags != current.tags:
+        changes["tags"] = tags
+    sources = tuple(dict.fromkeys((*current.sources, *imported.sources)))
+    if sources != current.sources:
+        changes["sources"] = sources
     new_record = _fingerprints(imported)
     if record.get("key"):
         new_record["key"] = record["key"]  # identity stays with the title first imported
-    return render_page(merged, new_record)
+    if not changes and new_record == record:
+        return None
+    values = {name: _field_value(replace(current, **changes), name) for name in changes}
+    if "date" in values:
+        values["date"] = changes["date"]
+    values[IMPORTED] = new_record
+    return _set_keys(text, values)
+
+
+def _set_keys(text: str, values: dict[str, Any]) -> str:
+    """Set front-matter keys in place with ruamel.yaml's round trip, so the curator's
+    comments, key order and quoting survive; new keys go before `imported:`."""
+    from ruamel.yaml import YAML  # only pages that change pay for the round-trip parser
+
+    text = text.lstrip("\ufeff")
+    match = _FRONT.match(text)
+    head, body = (match.group(1), text[match.end():]) if match else ("", text)
+    rt = YAML()
+    rt.width = 10**9
+    rt.preserve_quotes = True
+    rt.indent(mapping=2, sequence=2, offset=0)
+    data = rt.load(head) if head.strip() else None
+    if data is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        data = CommentedMap()
+    for key, value in values.items():
+        if key in data:
+            data[key] = value
+        else:
+            at = list(data).index(IMPORTED) if IMPORTED in data else len(data)
+            data.insert(at, key, value)
+    if IMPORTED in data and list(data)[-1] != IMPORTED:
+        data.move_to_end(IMPORTED)
+    out = io.StringIO()
+    rt.dump(data, out)
+    return "---\n" + out.getvalue() + "---\n" + body
 
 
 def _merge_tags(current: tuple[str, ...], base: Any, auto: tuple[str, ...]) -> tuple[str, ...]:

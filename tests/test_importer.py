@@ -1,0 +1,240 @@
+"""`sitegen import` on real example dumps: counts, merging, stability and curator edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sitegen import pages
+from sitegen.config import load_config
+from sitegen.importer import import_dumps
+from sitegen.model import UNTAGGED
+
+OGEN = "overcoming-the-pitfalls-of-vision-language-model-finetuning-for-ood"  # 80-char cut
+SHARPNESS = "a-modern-look-at-the-relationship-between-sharpness-and-generalization"
+
+
+def run(root: Path):
+    return import_dumps(load_config(root / "config.yml"))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def front(path: Path) -> dict:
+    return pages.split_front_matter(path.read_text(encoding="utf-8"), path)[0]
+
+
+def edit(path: Path, **changes) -> None:
+    """Change front matter keys like a curator would, by rewriting the YAML by hand."""
+    text = path.read_text(encoding="utf-8")
+    meta, body, _ = pages.split_front_matter(text, path)
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+                    + "---\n" + body, encoding="utf-8")
+
+
+def test_example_import_counts_and_summary(project):
+    report = run(project)
+    files = sorted((project / "content" / "papers").glob("*.md"))
+    assert report.papers == len(files) == 237
+    assert [(d.name[:3], d.layout, d.found, d.new, d.merged) for d in report.dumps] == [
+        ("000", "flat", 145, 145, 0), ("001", "cards", 77, 71, 6), ("003", "cards", 39, 21, 18)]
+    assert report.problems == []
+    assert "237 unique papers" in report.lines()[-1]
+
+
+def test_paper_in_two_dumps_gets_the_richest_record(project):
+    run(project)
+    paper, _ = pages.read_page(project / "content" / "papers" / f"{OGEN}.md")
+    assert paper.sources == ("001_656ca8ac3a07a669.txt", "003_2e1a8a6ed9af9c8c.txt")
+    assert (paper.date, paper.upvotes, paper.authors) == (dt.date(2024, 1, 29), 1, 4)
+    sharp, _ = pages.read_page(project / "content" / "papers" / f"{SHARPNESS}.md")
+    assert sharp.links == ("https://github.com/tml-epfl/sharpness-vs-generalization",)
+
+
+def test_every_page_is_valid_and_verbatim(project):
+    from sitegen.dumps import read_dump
+
+    run(project)
+    dumped = {p.title: p.abstract for d in sorted((project / "content/dumps").iterdir())
+              for p in read_dump(d).papers}
+    for path in (project / "content" / "papers").glob("*.md"):
+        paper, _ = pages.read_page(path)
+        assert dumped[paper.title] == paper.abstract
+        assert paper.slug.isascii() and paper.slug == path.stem
+        assert paper.tags
+
+
+def test_default_taxonomy_tags_most_papers_and_no_tag_dominates(project):
+    run(project)
+    papers = [pages.read_page(p)[0] for p in (project / "content" / "papers").glob("*.md")]
+    untagged = sum(1 for p in papers if p.tags == (UNTAGGED,))
+    assert untagged <= 0.1 * len(papers)
+    counts: dict[str, int] = {}
+    for paper in papers:
+        for tag in paper.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    assert max(counts.values()) <= len(papers) / 2
+
+
+def test_reimport_with_nothing_new_changes_no_byte(project):
+    run(project)
+    folder = project / "content" / "papers"
+    before = snapshot(folder)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    report = run(project)
+    assert snapshot(folder) == before
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == mtimes
+    assert (report.written, report.unchanged) == (0, 237)
+
+
+def test_import_is_deterministic_across_fresh_runs(project, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(project, other, symlinks=True)
+    run(project)
+    run(other)
+    assert snapshot(project / "content/papers") == snapshot(other / "content/papers")
+
+
+def add_dump(project: Path, name: str, text: str) -> None:
+    (project / "content" / "dumps" / name).write_text(text, encoding="utf-8")
+
+
+OGEN_TITLE = "Overcoming the Pitfalls of Vision-Language Model Finetuning for OOD Generalization"
+
+
+def newer_ogen_dump(upvotes: int) -> str:
+    source = (Path(__file__).resolve().parent.parent / "content" / "dumps" /
+              "003_2e1a8a6ed9af9c8c.txt").read_text(encoding="utf-8")
+    block = source[source.index(OGEN_TITLE): source.index("Ariadne:")]
+    return "Daily Papers\n\n" + block.replace("Jan 29, 2024 1", f"Jan 29, 2024 {upvotes}")
+
+
+@pytest.mark.parametrize("kind", ["notes", "tag_added", "tag_removed", "title", "abstract",
+                                  "status", "hidden", "unknown_key", "rating"])
+def test_curator_edits_survive_reimport_while_new_data_arrives(project, kind):
+    run(project)
+    path = project / "content" / "papers" / f"{OGEN}.md"
+    original, _ = pages.read_page(path)
+    if kind == "notes":
+        path.write_text(path.read_text(encoding="utf-8") + "\n## My notes\n\nKey *baseline*.\n",
+                        encoding="utf-8")
+    elif kind == "tag_added":
+        edit(path, tags=[*original.tags, "must-read"])
+    elif kind == "tag_removed":
+        edit(path, tags=list(original.tags[1:]))
+    elif kind == "title":
+        edit(path, title="Overcoming the Pitfalls of VLM Fine-tuning for OOD Generalization")
+    elif kind == "abstract":
+        edit(path, abstract="Corrected abstract.")
+    elif kind == "status":
+        edit(path, status="read")
+    elif kind == "hidden":
+        edit(path, hidden=True)
+    elif kind == "unknown_key":
+        edit(path, venue="ICLR 2024", reviewers={"me": "accept"})
+    elif kind == "rating":
+        edit(path, rating=5)
+    edited_text = path.read_text(encoding="utf-8")
+    edited, edited_meta = pages.read_page(path)
+
+    run(project)  # nothing new: the edit is untouched, byte for byte
+    assert path.read_text(encoding="utf-8") == edited_text
+
+    add_dump(project, "004_newer.txt", newer_ogen_dump(upvotes=57))
+    report = run(project)
+    assert report.problems == []
+    after, after_meta = pages.read_page(path)
+    assert after.upvotes == 57  # the importer still updates what the curator left alone
+    assert after.sources[-1] == "004_newer.txt"
+    for field in ("title", "abstract", "notes", "status", "hidden", "extra", "rating", "tags"):
+        assert getattr(after, field) == getattr(edited, field), field
+    assert sorted((project / "content" / "papers").glob("*.md")) == sorted(
+        (project / "content" / "papers").glob("*.md"))
+    assert len(list((project / "content" / "papers").glob("*.md"))) == 237  # no duplicate page
+
+
+def test_new_taxonomy_tags_arrive_but_curator_removals_stay(project):
+    run(project)
+    path = project / "content" / "papers" / f"{OGEN}.md"
+    original, _ = pages.read_page(path)
+    removed = original.tags[0]
+    edit(path, tags=[*original.tags[1:], "favourite"])
+    config = (project / "config.yml").read_text(encoding="utf-8")
+    config = config.replace("taxonomy:\n", "taxonomy:\n  ogen-family: [OGEN]\n", 1)
+    (project / "config.yml").write_text(config, encoding="utf-8")
+    run(project)
+    after, _ = pages.read_page(path)
+    assert "ogen-family" in after.tags and "favourite" in after.tags
+    assert removed not in after.tags
+
+
+def test_slug_is_stable_when_title_is_edited_and_similar_titles_arrive(project):
+    run(project)
+    path = project / "content" / "papers" / f"{OGEN}.md"
+    edit(path, title="A Completely Different Title")
+    add_dump(project, "004_similar.txt", "Overcoming the Pitfalls of Vision-Language Model "
+             "Finetuning for OOD Generalization!\nA different paper that happens to share the "
+             "title; its abstract has nothing in common with the first one at all. Really.\n")
+    run(project)
+    assert path.exists() and pages.read_page(path)[0].title == "A Completely Different Title"
+    twin = project / "content" / "papers" / f"{OGEN}-2.md"
+    assert twin.exists()
+    assert pages.read_page(twin)[0].sources == ("004_similar.txt",)
+    before = snapshot(project / "content" / "papers")
+    run(project)
+    assert snapshot(project / "content" / "papers") == before
+
+
+def test_one_bad_dump_never_stops_the_others(project, caplog):
+    dumps = project / "content" / "dumps"
+    (dumps / "002_binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    (dumps / "002_empty.txt").write_bytes(b"")
+    report = run(project)
+    assert report.papers == 237
+    messages = [str(p) for p in report.problems]
+    assert any(m.startswith("002_binary.txt: binary data") for m in messages)
+    assert any(m.startswith("002_empty.txt: empty file") for m in messages)
+
+
+def test_unreadable_page_is_reported_and_never_overwritten_or_duplicated(project):
+    run(project)
+    path = project / "content" / "papers" / f"{OGEN}.md"
+    broken = path.read_text(encoding="utf-8").replace("title:", "title: [unclosed", 1)
+    path.write_text(broken, encoding="utf-8")
+    report = run(project)
+    assert path.read_text(encoding="utf-8") == broken
+    assert not (project / "content" / "papers" / f"{OGEN}-2.md").exists()
+    assert any(str(p).startswith(str(path)) and "not updated" in str(p)
+               for p in report.problems)
+
+
+def test_crash_mid_import_leaves_each_page_old_or_new(project, monkeypatch):
+    run(project)
+    folder = project / "content" / "papers"
+    before = snapshot(folder)
+    add_dump(project, "004_newer.txt", newer_ogen_dump(upvotes=99))
+    calls = {"n": 0}
+    real_replace = os.replace
+
+    def crash_on_second_write(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(pages.os, "replace", crash_on_second_write)
+    with pytest.raises(OSError):
+        run(project)
+    assert snapshot(folder) == before  # no half-written page, no temp file left

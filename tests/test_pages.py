@@ -1,0 +1,103 @@
+"""The page format: verbatim round trips, and updates that keep the curator's own writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen import pages
+from sitegen.errors import SourceError
+from sitegen.model import Paper
+
+TRICKY = ["No", "null", "2024-01-01", "123", "- dash", ": colon", "# hash", "'quote", '"dq"',
+          "<script>alert(1)</script>", "trailing space ", " leading", "tab\there",
+          "multi\nline\n\nparagraphs", "émoji 🚀 ｆｕｌｌ", "{braces}", "[list]", "*star", "&amp",
+          "---", "...", "a: b: c", "x" * 500]
+
+
+def write_read(tmp_path, paper: Paper) -> Paper:
+    path = tmp_path / f"{paper.slug}.md"
+    path.write_text(pages.new_page(paper), encoding="utf-8")
+    return pages.read_page(path)[0]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_titles_and_abstracts_round_trip_verbatim(tmp_path, text):
+    paper = Paper(slug="p", title=text.strip() or "t", abstract=text, tags=("a",))
+    assert write_read(tmp_path, paper) == paper
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",),
+                             blacklist_characters="\r\x85\u2028\u2029"),
+               max_size=300))
+def test_any_abstract_round_trips(tmp_path_factory, abstract):
+    folder = tmp_path_factory.mktemp("rt")
+    paper = Paper(slug="p", title="T", abstract=abstract, tags=("a",))
+    assert write_read(folder, paper).abstract == abstract
+
+
+def test_full_record_round_trips(tmp_path):
+    paper = Paper(slug="p", title="T", abstract="A.", date=dt.date(2024, 2, 29), upvotes=3,
+                  authors=5, organization="Org", links=("https://x.org/a",),
+                  sources=("000.txt", "001.txt"), tags=("x", "y"), notes="## Notes\n\nHi.",
+                  status="read", rating=4, hidden=True, extra={"venue": "ICLR"})
+    assert write_read(tmp_path, paper) == paper
+
+
+def test_update_keeps_comments_order_and_formatting(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(pages.new_page(Paper(slug="p", title="T", abstract="A.", upvotes=1,
+                                         tags=("x",), sources=("000.txt",))), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace(
+        "title: T\n", "# my comment about this paper\ntitle: T  # inline\nstatus: key\n")
+    path.write_text(text + "Notes stay.\n", encoding="utf-8")
+    current, meta = pages.read_page(path)
+    imported = Paper(slug="p", title="T", abstract="A.", upvotes=9, tags=("x",),
+                     sources=("001.txt",))
+    new = pages.update_page(current, meta, imported, path.read_text(encoding="utf-8"))
+    assert "# my comment about this paper\ntitle: T  # inline\nstatus: key\n" in new
+    assert "upvotes: 9" in new and new.endswith("---\nNotes stay.\n")
+    path.write_text(new, encoding="utf-8")
+    again, meta = pages.read_page(path)
+    assert again.sources == ("000.txt", "001.txt")
+    assert pages.update_page(again, meta, imported, new) is None  # nothing left to change
+
+
+def test_hand_written_page_only_gets_empty_fields_filled(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text("---\ntitle: My Own Title\ntags: [mine]\n---\nBody\n", encoding="utf-8")
+    current, meta = pages.read_page(path)
+    imported = Paper(slug="p", title="Dump Title", abstract="From the dump.", upvotes=4,
+                     tags=("auto",), sources=("000.txt",))
+    path.write_text(pages.update_page(current, meta, imported, path.read_text()),
+                    encoding="utf-8")
+    after, _ = pages.read_page(path)
+    assert (after.title, after.abstract, after.upvotes) == ("My Own Title", "From the dump.", 4)
+    assert after.tags == ("mine",) and after.notes == "Body"
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("---\ntitle: [oops\n---\n", 3, "front matter"),
+    ("---\n- a list\n---\n", 2, "mapping"),
+    ("---\ntitle: T\ndate: yesterday\n---\n", None, "date: expected YYYY-MM-DD"),
+    ("---\ntitle: T\nupvotes: many\n---\n", None, "upvotes: expected a whole number"),
+])
+def test_bad_pages_raise_one_line_errors_with_file_and_line(tmp_path, text, line, message):
+    path = tmp_path / "bad.md"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as info:
+        pages.read_page(path)
+    error = str(info.value)
+    assert error.startswith(f"{path}:{line}:" if line else f"{path}:") and message in error
+    assert "\n" not in error
+
+
+def test_atomic_write_leaves_no_temp_file(tmp_path):
+    target = tmp_path / "a" / "b.md"
+    pages.atomic_write(target, "x")
+    pages.atomic_write(target, "y")
+    assert target.read_text() == "y" and [p.name for p in target.parent.iterdir()] == ["b.md"]
