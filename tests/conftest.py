@@ -29,6 +29,27 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def _imported_example(tmp_path_factory) -> Path:
+    from sitegen.config import load_config
+    from sitegen.importer import import_dumps
+
+    root = tmp_path_factory.mktemp("imported") / "review"
+    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
+    (root / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", root / "config.yml")
+    import_dumps(load_config(root / "config.yml"))
+    return root
+
+
+@pytest.fixture
+def imported(project: Path, _imported_example: Path) -> Path:
+    """The example project with its dumps already imported (a copy: tests may edit it)."""
+    shutil.rmtree(project / "content" / "papers")
+    shutil.copytree(_imported_example / "content" / "papers", project / "content" / "papers")
+    return project
+
+
 class _PrefixHandler(http.server.SimpleHTTPRequestHandler):
     """Serves `directory` under `prefix`, as GitHub Pages serves a project site."""
 

@@ -54,31 +54,28 @@ def test_example_import_counts_and_summary(project):
     assert "237 unique papers" in report.lines()[-1]
 
 
-def test_paper_in_two_dumps_gets_the_richest_record(project):
-    run(project)
-    paper, _ = pages.read_page(project / "content" / "papers" / f"{OGEN}.md")
+def test_paper_in_two_dumps_gets_the_richest_record(imported):
+    paper, _ = pages.read_page(imported / "content" / "papers" / f"{OGEN}.md")
     assert paper.sources == ("001_656ca8ac3a07a669.txt", "003_2e1a8a6ed9af9c8c.txt")
     assert (paper.date, paper.upvotes, paper.authors) == (dt.date(2024, 1, 29), 1, 4)
-    sharp, _ = pages.read_page(project / "content" / "papers" / f"{SHARPNESS}.md")
+    sharp, _ = pages.read_page(imported / "content" / "papers" / f"{SHARPNESS}.md")
     assert sharp.links == ("https://github.com/tml-epfl/sharpness-vs-generalization",)
 
 
-def test_every_page_is_valid_and_verbatim(project):
+def test_every_page_is_valid_and_verbatim(imported):
     from sitegen.dumps import read_dump
 
-    run(project)
-    dumped = {p.title: p.abstract for d in sorted((project / "content/dumps").iterdir())
+    dumped = {p.title: p.abstract for d in sorted((imported / "content/dumps").iterdir())
               for p in read_dump(d).papers}
-    for path in (project / "content" / "papers").glob("*.md"):
+    for path in (imported / "content" / "papers").glob("*.md"):
         paper, _ = pages.read_page(path)
         assert dumped[paper.title] == paper.abstract
         assert paper.slug.isascii() and paper.slug == path.stem
         assert paper.tags
 
 
-def test_default_taxonomy_tags_most_papers_and_no_tag_dominates(project):
-    run(project)
-    papers = [pages.read_page(p)[0] for p in (project / "content" / "papers").glob("*.md")]
+def test_default_taxonomy_tags_most_papers_and_no_tag_dominates(imported):
+    papers = [pages.read_page(p)[0] for p in (imported / "content" / "papers").glob("*.md")]
     untagged = sum(1 for p in papers if p.tags == (UNTAGGED,))
     assert untagged <= 0.1 * len(papers)
     counts: dict[str, int] = {}
@@ -88,12 +85,11 @@ def test_default_taxonomy_tags_most_papers_and_no_tag_dominates(project):
     assert max(counts.values()) <= len(papers) / 2
 
 
-def test_reimport_with_nothing_new_changes_no_byte(project):
-    run(project)
-    folder = project / "content" / "papers"
+def test_reimport_with_nothing_new_changes_no_byte(imported):
+    folder = imported / "content" / "papers"
     before = snapshot(folder)
     mtimes = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    report = run(project)
+    report = run(imported)
     assert snapshot(folder) == before
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == mtimes
     assert (report.written, report.unchanged) == (0, 237)
@@ -123,9 +119,8 @@ def newer_ogen_dump(upvotes: int) -> str:
 
 @pytest.mark.parametrize("kind", ["notes", "tag_added", "tag_removed", "title", "abstract",
                                   "status", "hidden", "unknown_key", "rating"])
-def test_curator_edits_survive_reimport_while_new_data_arrives(project, kind):
-    run(project)
-    path = project / "content" / "papers" / f"{OGEN}.md"
+def test_curator_edits_survive_reimport_while_new_data_arrives(imported, kind):
+    path = imported / "content" / "papers" / f"{OGEN}.md"
     original, _ = pages.read_page(path)
     if kind == "notes":
         path.write_text(path.read_text(encoding="utf-8") + "\n## My notes\n\nKey *baseline*.\n",
@@ -149,52 +144,50 @@ def test_curator_edits_survive_reimport_while_new_data_arrives(project, kind):
     edited_text = path.read_text(encoding="utf-8")
     edited, edited_meta = pages.read_page(path)
 
-    run(project)  # nothing new: the edit is untouched, byte for byte
+    run(imported)  # nothing new: the edit is untouched, byte for byte
     assert path.read_text(encoding="utf-8") == edited_text
 
-    add_dump(project, "004_newer.txt", newer_ogen_dump(upvotes=57))
-    report = run(project)
+    add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=57))
+    report = run(imported)
     assert report.problems == []
     after, after_meta = pages.read_page(path)
     assert after.upvotes == 57  # the importer still updates what the curator left alone
     assert after.sources[-1] == "004_newer.txt"
     for field in ("title", "abstract", "notes", "status", "hidden", "extra", "rating", "tags"):
         assert getattr(after, field) == getattr(edited, field), field
-    assert sorted((project / "content" / "papers").glob("*.md")) == sorted(
-        (project / "content" / "papers").glob("*.md"))
-    assert len(list((project / "content" / "papers").glob("*.md"))) == 237  # no duplicate page
+    assert sorted((imported / "content" / "papers").glob("*.md")) == sorted(
+        (imported / "content" / "papers").glob("*.md"))
+    assert len(list((imported / "content" / "papers").glob("*.md"))) == 237  # no duplicate page
 
 
-def test_new_taxonomy_tags_arrive_but_curator_removals_stay(project):
-    run(project)
-    path = project / "content" / "papers" / f"{OGEN}.md"
+def test_new_taxonomy_tags_arrive_but_curator_removals_stay(imported):
+    path = imported / "content" / "papers" / f"{OGEN}.md"
     original, _ = pages.read_page(path)
     removed = original.tags[0]
     edit(path, tags=[*original.tags[1:], "favourite"])
-    config = (project / "config.yml").read_text(encoding="utf-8")
+    config = (imported / "config.yml").read_text(encoding="utf-8")
     config = config.replace("taxonomy:\n", "taxonomy:\n  ogen-family: [OGEN]\n", 1)
-    (project / "config.yml").write_text(config, encoding="utf-8")
-    run(project)
+    (imported / "config.yml").write_text(config, encoding="utf-8")
+    run(imported)
     after, _ = pages.read_page(path)
     assert "ogen-family" in after.tags and "favourite" in after.tags
     assert removed not in after.tags
 
 
-def test_slug_is_stable_when_title_is_edited_and_similar_titles_arrive(project):
-    run(project)
-    path = project / "content" / "papers" / f"{OGEN}.md"
+def test_slug_is_stable_when_title_is_edited_and_similar_titles_arrive(imported):
+    path = imported / "content" / "papers" / f"{OGEN}.md"
     edit(path, title="A Completely Different Title")
-    add_dump(project, "004_similar.txt", "Overcoming the Pitfalls of Vision-Language Model "
+    add_dump(imported, "004_similar.txt", "Overcoming the Pitfalls of Vision-Language Model "
              "Finetuning for OOD Generalization!\nA different paper that happens to share the "
              "title; its abstract has nothing in common with the first one at all. Really.\n")
-    run(project)
+    run(imported)
     assert path.exists() and pages.read_page(path)[0].title == "A Completely Different Title"
-    twin = project / "content" / "papers" / f"{OGEN}-2.md"
+    twin = imported / "content" / "papers" / f"{OGEN}-2.md"
     assert twin.exists()
     assert pages.read_page(twin)[0].sources == ("004_similar.txt",)
-    before = snapshot(project / "content" / "papers")
-    run(project)
-    assert snapshot(project / "content" / "papers") == before
+    before = snapshot(imported / "content" / "papers")
+    run(imported)
+    assert snapshot(imported / "content" / "papers") == before
 
 
 def test_one_bad_dump_never_stops_the_others(project, caplog):
@@ -208,23 +201,21 @@ def test_one_bad_dump_never_stops_the_others(project, caplog):
     assert any(m.startswith("002_empty.txt: empty file") for m in messages)
 
 
-def test_unreadable_page_is_reported_and_never_overwritten_or_duplicated(project):
-    run(project)
-    path = project / "content" / "papers" / f"{OGEN}.md"
+def test_unreadable_page_is_reported_and_never_overwritten_or_duplicated(imported):
+    path = imported / "content" / "papers" / f"{OGEN}.md"
     broken = path.read_text(encoding="utf-8").replace("title:", "title: [unclosed", 1)
     path.write_text(broken, encoding="utf-8")
-    report = run(project)
+    report = run(imported)
     assert path.read_text(encoding="utf-8") == broken
-    assert not (project / "content" / "papers" / f"{OGEN}-2.md").exists()
+    assert not (imported / "content" / "papers" / f"{OGEN}-2.md").exists()
     assert any(str(p).startswith(str(path)) and "not updated" in str(p)
                for p in report.problems)
 
 
-def test_crash_mid_import_leaves_each_page_old_or_new(project, monkeypatch):
-    run(project)
-    folder = project / "content" / "papers"
+def test_crash_mid_import_leaves_each_page_old_or_new(imported, monkeypatch):
+    folder = imported / "content" / "papers"
     before = snapshot(folder)
-    add_dump(project, "004_newer.txt", newer_ogen_dump(upvotes=99))
+    add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=99))
     calls = {"n": 0}
     real_replace = os.replace
 
@@ -236,5 +227,5 @@ def test_crash_mid_import_leaves_each_page_old_or_new(project, monkeypatch):
 
     monkeypatch.setattr(pages.os, "replace", crash_on_second_write)
     with pytest.raises(OSError):
-        run(project)
+        run(imported)
     assert snapshot(folder) == before  # no half-written page, no temp file left
