@@ -220,7 +220,11 @@ def parse_dump(text: str, name: str, captured: dt.date | None = None) -> DumpRes
         return result
     if layout == "cards":
         _absorb_unknown_meta(lines, result)
-    _Parser(result, [ln for ln in lines if ln.kind in ("text", "meta")]).run()
+    tokens = [ln for ln in lines if ln.kind in ("text", "meta")]
+    if not any(abstract_like(ln.text) for ln in words):
+        _titles_only(result, tokens)  # pairing lines up would glue two titles together
+    else:
+        _Parser(result, tokens).run()
     _apply_years(result, captured, name)
     return result
 
@@ -251,6 +255,20 @@ def _absorb_unknown_meta(lines: list[_Line], result: DumpResult) -> None:
                 if after_abstract and not title_next:
                     ln.kind, ln.meta = "meta", {"unknown": ln.text}
         start = end + 1
+
+
+def _titles_only(result: DumpResult, tokens: list[_Line]) -> None:
+    """A list of titles without abstracts (e.g. a collection page): one paper per line."""
+    parser = _Parser(result, [])
+    for tok in tokens:
+        if tok.kind == "meta":
+            parser.on_meta(tok)
+        else:
+            parser.finish(quiet=True)
+            parser.start(tok)
+    parser.finish(quiet=True)
+    result.problems.append(Problem(result.name, None, (
+        f"no abstracts in this dump; {len(result.papers)} titles imported without one")))
 
 
 class _Parser:
@@ -333,9 +351,12 @@ class _Parser:
     def start(self, tok: _Line) -> None:
         self.current = DumpPaper(title=tok.text, line=tok.no, source=self.result.name)
 
-    def finish(self, at_end: bool = False) -> None:
+    def finish(self, at_end: bool = False, quiet: bool = False) -> None:
         paper, self.current = self.current, None
         if paper is None:
+            return
+        if quiet:
+            self.result.papers.append(paper)
             return
         if not paper.abstract and not paper.meta_seen and not self.complete_seen and not at_end:
             self.warn(paper.line, f"header text {_short(paper.title)!r} skipped")

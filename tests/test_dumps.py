@@ -240,3 +240,13 @@ def test_dates_without_any_year_anchor_are_left_out_and_reported():
     result = yearless()
     assert [p.date for p in result.papers] == [None, None]
     assert any("captured" in str(p) for p in result.problems)
+
+
+def test_a_list_of_titles_is_one_paper_per_title():
+    text = "Pointer Networks\nAttention Is All You Need\n  • 8 authors\nDeep Residual Learning\n"
+    result = parse_dump(text, "list.txt")
+    assert [(p.title, p.abstract) for p in result.papers] == [
+        ("Pointer Networks", ""), ("Attention Is All You Need", ""), ("Deep Residual Learning", "")]
+    assert result.papers[1].authors == 8
+    assert [str(p) for p in result.problems] == [
+        "list.txt: no abstracts in this dump; 3 titles imported without one"]
