@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.model import title_key
+
 MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
@@ -65,6 +67,7 @@ class DumpPaper:
     organization: str | None = None
     links: tuple[str, ...] = ()
     source: str = ""
+    key: str = ""  # title identity, computed once here so cached parses carry it
     meta_seen: bool = False
     _yearless: tuple[int, int] | None = None  # (month, day) awaiting the capture year
 
@@ -355,6 +358,7 @@ class _Parser:
         paper, self.current = self.current, None
         if paper is None:
             return
+        paper.key = title_key(paper.title) or paper.title
         if quiet:
             self.result.papers.append(paper)
             return
@@ -436,10 +440,11 @@ def extract_links(text: str) -> tuple[str, ...]:
     return tuple(links)
 
 
-def read_dump(path: Path, captured: dt.date | None = None) -> DumpResult:
+def read_dump(path: Path, captured: dt.date | None = None, raw: bytes | None = None
+              ) -> DumpResult:
     """Read, decode and parse one dump; never raises for bad content, reports instead."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as exc:
         return DumpResult(path.name, "unreadable", problems=[
             Problem(path.name, None, f"cannot read ({exc.strerror}); skipped")])

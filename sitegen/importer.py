@@ -1,18 +1,21 @@
 """content/dumps/* -> content/papers/<slug>.md: one page per unique paper, edits kept.
 
 Reads every dump and every existing page first, then writes: a page is rewritten only when
-its text changes, so a re-import with nothing new touches no file.
+a value changes, so a re-import with nothing new touches no file. With the build cache, a
+paper is only looked at again when one of its dumps or its page changed, which gives the same
+pages as a full import: an unchanged paper with an unchanged page never needs a change.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen import pages
+from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
-from sitegen.dumps import Problem, read_dump
+from sitegen.dumps import DumpResult, Problem, read_dump
 from sitegen.errors import SitegenError
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
@@ -60,63 +63,131 @@ def dump_files(folder: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith((".", "_")) and p.name != "README.md")
 
 
-def import_dumps(config: Config) -> ImportReport:
+def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport:
+    """Run the import stage; `store` shares parsed pages with the rest of the build."""
+    cache = BuildCache(resolve(config, config.cache_dir))
+    store = store or PageStore(cache)
+    papers_dir = resolve(config, config.papers_dir)
+    dumps = [(path, path.read_bytes()) for path in dump_files(resolve(config, config.dumps_dir))]
+    page_files = sorted(p for p in papers_dir.glob("*.md") if not p.name.startswith("."))
+    state = {
+        "settings": pages.fingerprint([config.taxonomy, sorted(
+            (k, str(v.captured)) for k, v in config.dumps.items())]),
+        "dumps": {path.name: digest(raw) for path, raw in dumps},
+        "pages": {path.name: digest(path.read_bytes()) for path in page_files},
+    }
+    previous = cache.load("import", {})
+    if previous.get("state") == state:  # nothing changed since the last import
+        report = previous["report"]
+        report.written, report.unchanged = 0, report.papers
+        _log(report)
+        return report
+
     report = ImportReport()
-    results = [read_dump(path, config.dump_settings(path.name).captured)
-               for path in dump_files(resolve(config, config.dumps_dir))]
+    results = _parse_dumps(config, cache, dumps, state["dumps"])
     for result in results:
         report.problems += result.problems
         for note in result.notes:
             log.info("%s: %s", result.name, note)
     papers = merge([r.papers for r in results])
     report.papers = len(papers)
-
-    papers_dir = resolve(config, config.papers_dir)
-    existing, reserved = _existing_pages(papers_dir, report)
-    taken = {p.stem.lower() for p in papers_dir.glob("*.md")} | reserved
+    existing, reserved = _existing_pages(page_files, store, report)
+    dirty = _dirty(previous.get("state"), state)
+    taken = {p.stem.lower() for p in page_files} | reserved
     tagger = Tagger(config.taxonomy)
     summaries = {r.name: DumpSummary(r.name, r.layout, found=len(r.papers),
                                      warnings=len(r.problems)) for r in results}
     for paper in papers:
-        _count_merges(paper, summaries)
+        for entry in paper.seen[1:]:
+            summaries[entry.source].merged += 1
+        page = existing.get(paper.key)
+        if page and dirty is not None and page[0].name not in dirty["pages"] and not any(
+                entry.source in dirty["dumps"] for entry in paper.seen):
+            report.unchanged += 1
+            continue
         imported = _to_paper(paper, tagger)
-        newest = summaries[paper.seen[-1].source]
-        if paper.key in existing:
-            path, current, meta = existing[paper.key]
-            text = pages.update_page(current, meta, _with_slug(imported, current.slug),
-                                     path.read_text(encoding="utf-8"))
-            if text is None:
+        if page:
+            path, current, meta, text = page
+            new_text = pages.update_page(current, meta, replace(imported, slug=current.slug),
+                                         text)
+            if new_text is None:
                 report.unchanged += 1
                 continue
-            newest.updated += 1
+            summaries[paper.seen[-1].source].updated += 1
+            pages.atomic_write(path, new_text)
+            store.read(path)
         else:
             if slugify(paper.title).lower() in reserved:
                 continue  # its page exists but is unreadable; reported above, never duplicated
             slug = _unique_slug(paper.title, taken)
             taken.add(slug.lower())
             path = papers_dir / f"{slug}.md"
-            text = pages.new_page(_with_slug(imported, slug), paper.key)
+            new_text, meta = pages.new_page_with_meta(replace(imported, slug=slug), paper.key)
             summaries[paper.first.source].new += 1
-        pages.atomic_write(path, text)
+            pages.atomic_write(path, new_text, durable=False)  # nothing old to protect
+            store.remember(path, new_text, replace(imported, slug=slug), meta)
         report.written += 1
     report.dumps = [summaries[r.name] for r in results]
+    _save_state(config, cache, report)
+    store.save()
+    _log(report)
+    return report
+
+
+def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
+                 digests: dict[str, str]) -> list[DumpResult]:
+    """Parse each dump, reusing the parse of any dump whose bytes and settings are unchanged."""
+    old = cache.load("dumps", {})
+    results, keep = [], {}
+    for path, raw in dumps:
+        captured = config.dump_settings(path.name).captured
+        key = (path.name, digests[path.name], str(captured))
+        result = old.get(key) or read_dump(path, captured, raw)
+        keep[key] = result
+        results.append(result)
+    cache.save("dumps", keep)
+    return results
+
+
+def _dirty(previous: dict | None, state: dict) -> dict | None:
+    """What changed since the last import; None means look at everything."""
+    if not previous or previous.get("settings") != state["settings"]:
+        return None
+    return {
+        "dumps": {n for n, d in state["dumps"].items() if previous["dumps"].get(n) != d},
+        "pages": {n for n, d in state["pages"].items() if previous["pages"].get(n) != d},
+    }
+
+
+def _save_state(config: Config, cache: BuildCache, report: ImportReport) -> None:
+    """Record the input as it is *after* this import, so the next run starts from here."""
+    papers_dir = resolve(config, config.papers_dir)
+    files = sorted(p for p in papers_dir.glob("*.md") if not p.name.startswith("."))
+    state = {
+        "settings": pages.fingerprint([config.taxonomy, sorted(
+            (k, str(v.captured)) for k, v in config.dumps.items())]),
+        "dumps": {p.name: digest(p.read_bytes())
+                  for p in dump_files(resolve(config, config.dumps_dir))},
+        "pages": {p.name: digest(p.read_bytes()) for p in files},
+    }
+    cache.save("import", {"state": state, "report": report})
+
+
+def _log(report: ImportReport) -> None:
     for problem in report.problems:
         log.warning("%s", problem)
     for line in report.lines():
         log.info("%s", line)
-    return report
 
 
-def _existing_pages(papers_dir: Path, report: ImportReport):
-    """key -> (path, paper, front matter); unreadable pages are reported and their slugs
-    reserved so a fresh import never writes a second page for the same paper."""
-    existing: dict[str, tuple[Path, Paper, dict]] = {}
+def _existing_pages(page_files: list[Path], store: PageStore, report: ImportReport):
+    """key -> (path, paper, front matter, text); unreadable pages are reported and their
+    slugs reserved so a fresh import never writes a second page for the same paper."""
+    existing: dict[str, tuple[Path, Paper, dict, str]] = {}
     reserved: set[str] = set()
-    if not papers_dir.is_dir():
-        return existing, reserved
-    for path in sorted(papers_dir.glob("*.md")):
+    for path in page_files:
         try:
-            paper, meta = pages.read_page(path)
+            paper, meta, raw, _ = store.read(path)
         except SitegenError as exc:
             reserved.add(path.stem.lower())
             report.problems.append(Problem(str(path), getattr(exc, "line", None),
@@ -129,7 +200,7 @@ def _existing_pages(papers_dir: Path, report: ImportReport):
                 f"same paper as {existing[key][0].name}; only that page is updated "
                 "(delete one of them)")))
             continue
-        existing[key] = (path, paper, meta)
+        existing[key] = (path, paper, meta, raw.decode("utf-8"))
     return existing, reserved
 
 
@@ -149,20 +220,9 @@ def _to_paper(paper: Merged, tagger: Tagger) -> Paper:
     )
 
 
-def _with_slug(paper: Paper, slug: str) -> Paper:
-    from dataclasses import replace
-
-    return replace(paper, slug=slug)
-
-
 def _unique_slug(title: str, taken: set[str]) -> str:
     base = slugify(title)
     slug, n = base, 2
     while slug.lower() in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def _count_merges(paper: Merged, summaries: dict[str, DumpSummary]) -> None:
-    for entry in paper.seen[1:]:
-        summaries[entry.source].merged += 1

@@ -71,7 +71,7 @@ def merge(dumps: list[list[DumpPaper]]) -> list[Merged]:
     order: list[Merged] = []
     for papers in dumps:
         for paper in papers:
-            base = title_key(paper.title) or paper.title
+            base = paper.key or title_key(paper.title) or paper.title
             candidates = groups.setdefault(base, [])
             for merged in candidates:
                 if same_paper(merged.abstract, paper.abstract):

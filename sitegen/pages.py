@@ -118,10 +118,15 @@ def paper_from_meta(slug: str, meta: dict[str, Any], body: str, path: Path) -> P
 
 def read_page(path: Path) -> tuple[Paper, dict[str, Any]]:
     """Read one paper page: the Paper and its raw front matter (import fingerprints included)."""
+    return parse_page(path, path.read_bytes())
+
+
+def parse_page(path: Path, raw: bytes) -> tuple[Paper, dict[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(path, f"not UTF-8 (byte {exc.start}); save the page as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body, _ = split_front_matter(text, path)
     return paper_from_meta(path.stem, meta, body, path), meta
 
@@ -164,9 +169,9 @@ def _field_value(paper: Paper, name: str) -> Any:
     return value
 
 
-def render_page(paper: Paper, imported: dict[str, Any] | None) -> str:
-    """The page text: known keys in a fixed order, then the curator's own keys, then the
-    import fingerprints; empty values are left out so pages stay short."""
+def page_meta(paper: Paper, imported: dict[str, Any] | None) -> dict[str, Any]:
+    """The front matter of a page as written: known keys in a fixed order, then the curator's
+    own keys, then the import fingerprints; empty values are left out so pages stay short."""
     meta: dict[str, Any] = {}
     for name in (*IMPORT_FIELDS[:-1], "tags", "sources", "status", "rating"):
         value = _field_value(paper, name)
@@ -180,20 +185,28 @@ def render_page(paper: Paper, imported: dict[str, Any] | None) -> str:
     meta["abstract"] = paper.abstract
     if imported:
         meta[IMPORTED] = imported
+    return meta
+
+
+def render_page(paper: Paper, imported: dict[str, Any] | None) -> str:
     body = paper.notes.strip("\n")
-    return "---\n" + _yaml(meta) + "---\n" + (body + "\n" if body else "")
+    return "---\n" + _yaml(page_meta(paper, imported)) + "---\n" + (body + "\n" if body else "")
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temporary file and rename: a crash leaves the old file or the new one."""
+def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
+    """Write via a temporary file and rename: a crash leaves the old file or the new one.
+
+    `durable` also flushes to disk before the rename, so even a power cut cannot leave an
+    empty file where a curated page was; new pages and caches can skip that cost."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -205,6 +218,12 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 def new_page(imported: Paper, key: str | None = None) -> str:
     """A fresh page; `key` is the paper's identity across dumps (default: its title key)."""
     return render_page(imported, _fingerprints(imported, key))
+
+
+def new_page_with_meta(imported: Paper, key: str | None = None) -> tuple[str, dict[str, Any]]:
+    """new_page() and the front matter it holds, so a fresh page need not be parsed again."""
+    record = _fingerprints(imported, key)
+    return render_page(imported, record), page_meta(imported, record)
 
 
 def _fingerprints(imported: Paper, key: str | None = None) -> dict[str, Any]:

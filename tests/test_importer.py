@@ -219,13 +219,53 @@ def test_crash_mid_import_leaves_each_page_old_or_new(imported, monkeypatch):
     calls = {"n": 0}
     real_replace = os.replace
 
-    def crash_on_second_write(src, dst):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError(28, "No space left on device")
+    def crash_on_first_page_write(src, dst):
+        if str(dst).endswith(".md"):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(pages.os, "replace", crash_on_second_write)
+    monkeypatch.setattr(pages.os, "replace", crash_on_first_page_write)
     with pytest.raises(OSError):
         run(imported)
     assert snapshot(folder) == before  # no half-written page, no temp file left
+
+
+def test_cached_import_equals_a_full_import_across_changes(imported, tmp_path):
+    """The build cache skips unchanged papers; the pages must be what a full import gives."""
+    papers = imported / "content" / "papers"
+    cache = imported / ".sitegen-cache"
+
+    def both_ways(change):
+        change()
+        run(imported)  # with the cache from the previous step
+        cached = snapshot(papers)
+        shutil.rmtree(cache)
+        shutil.copytree(papers, tmp_path / "before-full", dirs_exist_ok=True)
+        run(imported)  # from scratch
+        assert snapshot(papers) == cached
+        assert cache.exists()
+
+    run(imported)
+    path = papers / f"{OGEN}.md"
+    both_ways(lambda: add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=7)))
+    both_ways(lambda: edit(path, tags=["hand-picked"], upvotes=None))
+    both_ways(lambda: add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=8)))
+    both_ways(lambda: path.unlink())
+    both_ways(lambda: (imported / "config.yml").write_text(
+        (imported / "config.yml").read_text(encoding="utf-8").replace(
+            "taxonomy:\n", "taxonomy:\n  ogen: [OGEN]\n", 1), encoding="utf-8"))
+    assert "ogen" in pages.read_page(path)[0].tags
+
+
+def test_no_change_import_uses_the_cache(imported, monkeypatch):
+    run(imported)
+    import sitegen.importer as importer
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a dump was parsed although nothing changed")
+
+    monkeypatch.setattr(importer, "read_dump", no_parsing)
+    report = run(imported)
+    assert (report.papers, report.written, report.unchanged) == (237, 0, 237)
