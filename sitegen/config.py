@@ -79,6 +79,8 @@ SCHEMA: dict[str, tuple[str, str]] = {
 def _check_str(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, Path):  # CLI flags such as --output arrive as paths
+        return str(value)
     if not isinstance(value, (str, int, float)):
         raise ValueError("expected text")
     return str(value)

@@ -13,8 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from sitegen import urls
+from sitegen.cache import PageStore
 from sitegen.config import Config, resolve
 from sitegen.errors import SourceError
+from sitegen.importer import dump_files
 from sitegen.model import Page, Paper, Site, Tag, slugify
 from sitegen.pages import read_page, split_front_matter
 
@@ -25,13 +27,14 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 _H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\r?\n|\Z)")
 
 
-def load_site(config: Config) -> Site:
-    papers = _load_papers(resolve(config, config.papers_dir))
+def load_site(config: Config, store: PageStore | None = None) -> Site:
+    """`store` shares the pages the import stage already parsed (see sitegen.cache)."""
+    papers = _load_papers(resolve(config, config.papers_dir), store)
     content = resolve(config, config.content_dir)
     home, pages = _load_pages(content)
     tags = _build_tags(papers, _load_intros(content / "tags"))
     dumps_dir = resolve(config, config.dumps_dir)
-    dumps = tuple(sorted(p.name for p in dumps_dir.glob("*.txt"))) if dumps_dir.is_dir() else ()
+    dumps = tuple(p.name for p in dump_files(dumps_dir)) if dumps_dir.is_dir() else ()
     log.debug("loaded %d papers, %d tags, %d pages", len(papers), len(tags), len(pages))
     return Site(papers=papers, tags=tags, pages=pages, home=home, dumps=dumps)
 
@@ -44,19 +47,19 @@ def newest_first(paper: Paper) -> tuple:
 
 # ---------------------------------------------------------------- papers
 
-def _load_papers(folder: Path) -> tuple[Paper, ...]:
+def _load_papers(folder: Path, store: PageStore | None) -> tuple[Paper, ...]:
     papers = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
         if path.name.startswith("."):  # editor lock and backup files
             continue
         _check_name(path)
         try:
-            paper, _ = read_page(path)
+            paper = store.read(path)[0] if store else read_page(path)[0]
         except SourceError as exc:
             raise _located(exc, path) from None
         for name in paper.tags:
             if not slugify(name, fallback=""):
-                raise SourceError(_shown(path), f"tags: {name!r} has no letter or digit to "
+                raise SourceError(shown(path), f"tags: {name!r} has no letter or digit to "
                                   "make a URL from (rename the tag)", _key_line(path, "tags"))
         if not paper.hidden:
             papers.append(paper)
@@ -65,7 +68,7 @@ def _load_papers(folder: Path) -> tuple[Paper, ...]:
 
 def _check_name(path: Path) -> None:
     if not _URL_SAFE.fullmatch(path.stem):
-        raise SourceError(_shown(path), f"the file name becomes the page URL, so it may only "
+        raise SourceError(shown(path), f"the file name becomes the page URL, so it may only "
                           f"hold letters, digits and -._~ (rename it to {slugify(path.stem)}.md)")
 
 
@@ -75,7 +78,7 @@ def _located(exc: SourceError, path: Path) -> SourceError:
     key = re.match(r"(\w+):", exc.message)
     if line is None and key:
         line = _key_line(path, key.group(1))
-    return SourceError(_shown(path), exc.message, line)
+    return SourceError(shown(path), exc.message, line)
 
 
 def _key_line(path: Path, key: str) -> int | None:
@@ -89,7 +92,7 @@ def _key_line(path: Path, key: str) -> int | None:
     return None
 
 
-def _shown(path: Path) -> Path:
+def shown(path: Path) -> Path:
     """Paths in messages relative to where the user stands, when possible."""
     try:
         return path.relative_to(Path.cwd())
@@ -132,7 +135,7 @@ def _load_intros(folder: Path) -> dict[str, Page]:
         page = _read_markdown(path)
         slug = slugify(path.stem, fallback="")
         if slug in intros:
-            raise SourceError(_shown(path), f"is the same tag as {intros[slug].meta['source']} "
+            raise SourceError(shown(path), f"is the same tag as {intros[slug].meta['source']} "
                               "(keep one of the two files)")
         intros[slug] = page
     return intros
@@ -151,7 +154,7 @@ def _load_pages(content: Path) -> tuple[Page | None, tuple[Page, ...]]:
             continue
         _check_name(path)
         if path.stem.lower() in urls.RESERVED:
-            raise SourceError(_shown(path), f"the site uses /{path.stem}/ itself "
+            raise SourceError(shown(path), f"the site uses /{path.stem}/ itself "
                               "(rename the page)")
         pages.append(page)
     order = sorted(pages, key=lambda p: (_order(p), p.title.casefold(), p.slug))
@@ -171,16 +174,16 @@ def _read_markdown(path: Path) -> Page:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceError(_shown(path), f"not UTF-8 (byte {exc.start}); save it as UTF-8") \
+        raise SourceError(shown(path), f"not UTF-8 (byte {exc.start}); save it as UTF-8") \
             from None
     try:
         meta, body, _ = split_front_matter(text, path)
     except SourceError as exc:
-        raise SourceError(_shown(path), exc.message, exc.line) from None
-    title = meta.get("title")
+        raise SourceError(shown(path), exc.message, exc.line) from None
+    title = str(meta["title"]) if meta.get("title") not in (None, "") else None
     heading = _H1.match(body)
     if heading and not title:
         title, body = heading.group(1), body[heading.end():]
-    meta = {**meta, "source": _shown(path), "path": path}
+    meta = {**meta, "title": title, "source": shown(path), "path": path}
     return Page(slug=path.stem, title=str(title or path.stem.replace("-", " ").capitalize()),
                 body=body.strip("\n"), meta=meta)

@@ -1,0 +1,504 @@
+"""Site -> HTML pages through a Jinja2 theme.
+
+Templates only display: every value they show is prepared here as plain frozen dataclasses,
+once per paper and tag, so a list on the home page and on a tag page shares the same objects
+and no page does work proportional to the whole site. One Environment (autoescape on,
+StrictUndefined) serves every page, its templates compiled once.
+
+Templates resolve through one ordered list of folders, first match wins (as in MkDocs'
+theme.py): the site's theme_overrides, the chosen theme, then the default theme. Assets
+resolve the same way, and get a content hash in their file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element
+
+import jinja2
+import markdown
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+from sitegen import urls
+from sitegen.config import Config, resolve
+from sitegen.errors import ConfigError, SitegenError, SourceError
+from sitegen.model import Page, Paper, Site, slugify
+from sitegen.site import shown
+
+log = logging.getLogger(__name__)
+
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+DEFAULT_THEME = "default"
+HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+class AssetError(SitegenError):
+    """A template asked for an asset no theme folder and no generator provides."""
+
+
+# ---------------------------------------------------------------- theme lookup
+
+@dataclass(frozen=True)
+class Theme:
+    """The folders a theme's files resolve through, first match wins."""
+
+    folders: tuple[Path, ...]
+    has_overrides: bool = False  # folders[0] is the site's theme_overrides
+
+    @property
+    def template_dirs(self) -> list[str]:
+        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
+
+
+def _asset_files(folders: tuple[Path, ...]) -> dict[str, Path]:
+    """Asset name ('style.css', 'fonts/x.woff2') -> file; earlier folders win."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        base = folder / "assets"
+        for path in sorted(base.rglob("*")) if base.is_dir() else ():
+            name = path.relative_to(base).as_posix()
+            if path.is_file() and not any(p.startswith(".") for p in name.split("/")):
+                found.setdefault(name, path)
+    return found
+
+
+def load_theme(config: Config) -> Theme:
+    folders = []
+    if config.theme_overrides is not None:
+        overrides = resolve(config, config.theme_overrides)
+        if not overrides.is_dir():
+            raise _config_error(config, f"theme_overrides: folder {overrides} not found "
+                                "(create it with templates/ and assets/, or remove the setting)")
+        folders.append(overrides)
+    folders.append(_theme_folder(config))
+    default = BUILTIN_THEMES / DEFAULT_THEME
+    if default.resolve() not in [f.resolve() for f in folders]:
+        folders.append(default)  # a theme may ship only the templates it changes
+    return Theme(tuple(folders), has_overrides=config.theme_overrides is not None)
+
+
+def _theme_folder(config: Config) -> Path:
+    name = config.theme
+    if "/" in name or name.startswith("."):
+        candidates = [resolve(config, Path(name))]
+    else:
+        candidates = [config.root / "themes" / name, BUILTIN_THEMES / name]
+    for folder in candidates:
+        if (folder / "templates").is_dir():
+            return folder
+    shipped = sorted(p.name for p in BUILTIN_THEMES.iterdir() if p.is_dir())
+    raise _config_error(config, f"theme: no theme {name!r} with a templates/ folder in "
+                        f"{' or '.join(str(c) for c in candidates)} "
+                        f"(use one of {', '.join(shipped)}, or a path to a theme folder)")
+
+
+def _config_error(config: Config, problem: str) -> ConfigError:
+    return ConfigError(config.root / "config.yml", [problem])
+
+
+# ---------------------------------------------------------------- assets
+
+class Assets:
+    """Asset name -> 'assets/<stem>.<hash><ext>', so a redeploy never mixes old and new files."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+        self.paths = {name: _hashed(name, data) for name, data in sorted(files.items())}
+
+    def path(self, name: str) -> str:
+        try:
+            return self.paths[name]
+        except KeyError:
+            known = ", ".join(self.paths) or "none"
+            raise AssetError(f"asset {name!r} not found (known assets: {known}); add it to "
+                             "the theme's assets/ folder or to theme_overrides/assets/") from None
+
+
+def collect_assets(theme: Theme, generated: dict[str, bytes]) -> Assets:
+    """Theme assets plus generated ones (search data), first match wins: the site's overrides,
+    then generated files, then the theme's, so a theme cannot shadow a fresh search index."""
+    split = 1 if theme.has_overrides else 0
+    files = {name: path.read_bytes() for name, path in _asset_files(theme.folders[:split]).items()}
+    for name, data in generated.items():
+        files.setdefault(name, data)
+    for name, path in _asset_files(theme.folders[split:]).items():
+        if name not in files:
+            files[name] = path.read_bytes()
+    return Assets(files)
+
+
+def _hashed(name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    pure = PurePosixPath(name)
+    return f"{urls.ASSETS}{pure.with_name(f'{pure.stem}.{digest}{pure.suffix}').as_posix()}"
+
+
+# ---------------------------------------------------------------- Markdown
+
+class _SafeTree(Treeprocessor):
+    """Drop links and images whose URL has a scheme other than http(s)/mailto, and renumber
+    headings so the note's top level sits right under the page's own heading (no skips)."""
+
+    top_heading = 2
+
+    def run(self, root: Element) -> None:
+        headings = []
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is not None and not _safe_ref(value):
+                    del element.attrib[attr]
+            if re.fullmatch(r"h[1-6]", element.tag):
+                headings.append(element)
+        shift = self.top_heading - min((int(h.tag[1]) for h in headings), default=1)
+        for heading in headings:
+            heading.tag = f"h{max(1, min(6, int(heading.tag[1]) + shift))}"
+
+
+def _safe_ref(value: str) -> bool:
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", unescape(value)).lower()
+    scheme = re.match(r"([a-z][a-z0-9+.-]*):", cleaned)
+    return not scheme or scheme.group(1) in ("http", "https", "mailto")
+
+
+class MarkdownRenderer:
+    """Curator Markdown -> HTML with raw HTML shown as text, never as markup."""
+
+    def __init__(self) -> None:
+        self.md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"],
+                                    output_format="html")
+        # Without these two, '<script>' in a note is text: the serializer escapes it.
+        self.md.preprocessors.deregister("html_block")
+        self.md.inlinePatterns.deregister("html")
+        self.tree = _SafeTree(self.md)
+        self.md.treeprocessors.register(self.tree, "sitegen_safe", -10)  # after unescape
+
+    def __call__(self, text: str, top_heading: int = 2) -> Markup:
+        if not text.strip():
+            return Markup("")
+        self.tree.top_heading = top_heading
+        html = self.md.reset().convert(text)
+        return Markup(html)  # safe: the Markdown above escapes raw HTML and drops bad links
+
+
+# ---------------------------------------------------------------- view data
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str
+    path: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    captured: str  # ISO date the dump was captured, or ''
+
+
+@dataclass(frozen=True)
+class PaperView:
+    slug: str
+    title: str
+    path: str
+    date: str  # ISO, or '' when unknown
+    date_label: str
+    upvotes: int | None
+    authors: str
+    organization: str
+    tags: tuple[TagRef, ...]
+    links: tuple[Link, ...]
+    abstract: tuple[str, ...]  # paragraphs
+    sources: tuple[Source, ...]  # first one: where it was first seen
+    notes_html: Markup
+    status: str
+
+
+@dataclass(frozen=True)
+class TagView:
+    ref: TagRef
+    intro_html: Markup
+    papers: tuple[PaperView, ...]
+
+
+@dataclass(frozen=True)
+class MonthView:
+    label: str
+    anchor: str
+    papers: tuple[PaperView, ...]
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    anchor: str
+    months: tuple[MonthView, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    papers: int
+    tags: int
+    dumps: int
+    first: str  # date label of the oldest dated paper, or ''
+    last: str
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    path: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    title: str
+    description: str
+    author: str
+    language: str
+    base_url: str
+    site_url: str
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    kind: str
+    title: str
+    path: str
+    description: str
+    canonical: str  # absolute URL when site_url is set, else ''
+    nav: tuple[NavItem, ...] = field(default=())
+
+
+def date_label(paper: Paper) -> str:
+    d = paper.date
+    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}" if d else ""
+
+
+def _authors(paper: Paper) -> str:
+    if isinstance(paper.authors, tuple):
+        return ", ".join(paper.authors)
+    if paper.authors is None:
+        return ""
+    return plural(paper.authors, "author")
+
+
+def plural(count: int, word: str) -> str:
+    """'1 paper', '2 papers': the `plural` filter of every template."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _link(url: str) -> Link | None:
+    safe = urls.safe_link(url)
+    return Link(safe, re.sub(r"^https?://(www\.)?", "", safe).rstrip("/")) if safe else None
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def summary(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class Views:
+    """View data for the whole site, built once."""
+
+    def __init__(self, site: Site, config: Config, md: MarkdownRenderer):
+        self.tag_refs = {t.slug: TagRef(t.name, urls.tag_path(t.slug), t.count)
+                         for t in site.tags}
+        self.papers = {p.slug: self._paper(p, config, md) for p in site.papers}
+        self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
+                                  tuple(self.papers[p.slug] for p in t.papers))
+                          for t in site.tags)
+
+    def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer) -> PaperView:
+        tags = tuple(dict.fromkeys(self.tag_refs[slugify(t)] for t in paper.tags))
+        sources = tuple(Source(name, (c.isoformat() if (c := config.dump_settings(name)
+                                                          .captured) else ""))
+                        for name in paper.sources)
+        return PaperView(
+            slug=paper.slug, title=paper.title, path=urls.paper_path(paper.slug),
+            date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper),
+            upvotes=paper.upvotes, authors=_authors(paper),
+            organization=paper.organization or "", tags=tags,
+            links=tuple(link for u in paper.links if (link := _link(u))),
+            abstract=paragraphs(paper.abstract), sources=sources,
+            notes_html=md(paper.notes, 3), status=paper.status or "")
+
+    def ordered(self, site: Site) -> tuple[PaperView, ...]:
+        return tuple(self.papers[p.slug] for p in site.papers)
+
+
+def timeline(papers: tuple[PaperView, ...]) -> tuple[tuple[YearView, ...], tuple[PaperView, ...]]:
+    """Dated papers by year and month, newest first; undated ones apart."""
+    dated = [p for p in papers if p.date]
+    years = []
+    for year, in_year in itertools.groupby(dated, key=lambda p: int(p.date[:4])):
+        in_year = list(in_year)
+        months = tuple(
+            MonthView(f"{MONTHS[month - 1]} {year}", urls.month_anchor(year, month), tuple(ps))
+            for month, ps in itertools.groupby(in_year, key=lambda p: int(p.date[5:7])))
+        years.append(YearView(year, f"y{year}", months, len(in_year)))
+    return tuple(years), tuple(p for p in papers if not p.date)
+
+
+def counts(site: Site) -> Counts:
+    dated = [p for p in site.papers if p.date]
+    return Counts(len(site.papers), len(site.tags), len(site.dumps),
+                  date_label(dated[-1]) if dated else "", date_label(dated[0]) if dated else "")
+
+
+# ---------------------------------------------------------------- rendering
+
+@dataclass(frozen=True)
+class Job:
+    """One HTML page to render: its kind (for the summary), template, path and context."""
+
+    kind: str
+    template: str
+    path: str
+    title: str
+    description: str
+    context: dict
+
+
+class Renderer:
+    def __init__(self, config: Config, theme: Theme, assets: Assets,
+                 nav: tuple[tuple[str, str], ...]):
+        self.config = config
+        self.assets = assets
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(theme.template_dirs),
+            autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self.env.globals.update(asset=self._asset, url=self._url)
+        self.env.filters["plural"] = plural
+        self.site = SiteInfo(config.title, config.description, config.author, config.language,
+                             config.base_url, config.site_url)
+        self.nav = nav  # (title, path) of the main menu's entries
+
+    @staticmethod
+    @jinja2.pass_context
+    def _url(ctx: jinja2.runtime.Context, path: str) -> str:
+        return urls.relative_url(path, ctx["root"])
+
+    @jinja2.pass_context
+    def _asset(self, ctx: jinja2.runtime.Context, name: str) -> str:
+        return urls.relative_url(self.assets.path(name), ctx["root"])
+
+    def render(self, job: Job) -> str:
+        # The 404 page is served at any missing URL, so only absolute links work there.
+        not_found = job.path == urls.NOT_FOUND
+        root = self.config.base_url if not_found else urls.root_for(job.path)
+        canonical = self.config.site_url + job.path if self.config.site_url and not not_found \
+            else ""
+        nav = tuple(NavItem(t, p, p == job.path) for t, p in self.nav)
+        page = PageInfo(job.kind, job.title, job.path, job.description, canonical, nav)
+        try:
+            template = self.env.get_template(job.template)
+            return template.render(job.context, site=self.site, page=page, root=root)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SourceError(shown(Path(exc.filename or exc.name or job.template)),
+                              f"{exc.message} (fix the template)", exc.lineno) from None
+        except Exception as exc:
+            path, line = _template_frame(exc) or (job.template, None)
+            if isinstance(exc, jinja2.TemplateNotFound):
+                message = (f"template {exc.name!r} not found in "
+                           f"{', '.join(self.env.loader.searchpath)} (fix the name, or add "
+                           "the file to theme_overrides/templates/)")
+            elif line is None:
+                raise  # not a template's doing: a bug in sitegen, keep the traceback
+            elif isinstance(exc, (SitegenError, jinja2.TemplateError)):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
+            raise SourceError(shown(Path(path)), f"{message} (while rendering /{job.path})",
+                              line) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template file and line in a traceback: Jinja rewrites the frames of
+    compiled templates to point at the template source and marks them in their globals."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def page_jobs(site: Site, config: Config, md: MarkdownRenderer) -> Iterator[Job]:
+    """Every HTML page of the site, in a fixed order."""
+    views = Views(site, config, md)
+    papers = views.ordered(site)
+    home = site.home
+    yield Job("home", "home.html", urls.HOME, home.title if home else config.title,
+              config.description,
+              {"intro_html": md(home.body) if home else Markup(""),
+               "counts": counts(site), "newest": papers[: config.newest_on_home],
+               "top_tags": tuple(sorted((t.ref for t in views.tags),
+                                        key=lambda r: (-r.count, r.name.casefold()))[:HOME_TAGS])})
+    for paper in papers:
+        yield Job("paper", "paper.html", paper.path, paper.title,
+                  summary(" ".join(paper.abstract)) or config.description, {"paper": paper})
+    yield Job("tags", "tags.html", urls.TAGS, "Tags", f"All {len(views.tags)} tags.",
+              {"tags": tuple(t.ref for t in views.tags)})
+    for tag in views.tags:
+        yield Job("tag", "tag.html", tag.ref.path, tag.ref.name,
+                  f"{plural(tag.ref.count, 'paper')} tagged {tag.ref.name}.", {"tag": tag})
+    years, undated = timeline(papers)
+    yield Job("timeline", "timeline.html", urls.TIMELINE, "Timeline",
+              "Papers by year and month.", {"years": years, "undated": undated})
+    for page in site.pages:
+        yield _page_job(page, config, md)
+    yield Job("search", "search.html", urls.SEARCH, "Search", "Search the papers.", {})
+    yield Job("404", "404.html", urls.NOT_FOUND, "Page not found", "", {})
+
+
+def _page_job(page: Page, config: Config, md: MarkdownRenderer) -> Job:
+    description = str(page.meta.get("description") or summary(page.body) or config.description)
+    return Job("page", "page.html", urls.page_path(page.slug), page.title, description,
+               {"content_html": md(page.body)})
+
+
+def navigation(site: Site) -> tuple[tuple[str, str], ...]:
+    """Main menu: the site's sections, then the hand-written pages in their `order`."""
+    return (("Home", urls.HOME), ("Tags", urls.TAGS), ("Timeline", urls.TIMELINE),
+            *((p.title, urls.page_path(p.slug)) for p in site.pages))
+
+
+def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
+                write: Callable[[str, str | bytes], None],
+                progress: Callable[[int, int], None] | None = None) -> list[tuple[str, str]]:
+    """Render and write every page and asset; returns (kind, path) of each page written."""
+    renderer = Renderer(config, theme, assets, navigation(site))
+    md = MarkdownRenderer()
+    jobs = list(page_jobs(site, config, md))
+    for done, job in enumerate(jobs, 1):
+        write(urls.output_file(job.path), renderer.render(job))
+        if progress:
+            progress(done, len(jobs))
+    for name, path in assets.paths.items():
+        write(path, assets.files[name])
+    return [(job.kind, job.path) for job in jobs]
