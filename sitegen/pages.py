@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from sitegen import frontmatter
 from sitegen.errors import SourceError
 from sitegen.model import UNTAGGED, Paper, title_key
 
@@ -41,7 +42,9 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
     if not match:
         return {}, text, 1
     try:
-        meta = yaml.load(match.group(1), Loader=_Loader) or {}
+        meta = frontmatter.parse(match.group(1))
+        if meta is None:  # not in the subset sitegen writes: the full YAML parser decides
+            meta = yaml.load(match.group(1), Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1

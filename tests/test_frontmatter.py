@@ -1,0 +1,70 @@
+"""The fast front-matter reader may decline a document, but never read it differently."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen import frontmatter, pages
+from sitegen.model import Paper
+
+
+def agrees_with_pyyaml(text: str) -> bool:
+    fast = frontmatter.parse(text)
+    if fast is None:
+        return True
+    try:
+        reference = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return False  # we accepted what YAML rejects
+    return fast == reference and type(fast) is type(reference)
+
+
+def head(page: str) -> str:
+    return page.split("---\n")[1]
+
+
+def test_example_pages_use_the_fast_path(imported):
+    for path in (imported / "content" / "papers").glob("*.md"):
+        text = head(path.read_text(encoding="utf-8"))
+        assert frontmatter.parse(text) is not None, path.name
+        assert agrees_with_pyyaml(text), path.name
+
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=text.filter(str.strip), abstract=text, org=text, tags=st.lists(text, max_size=4),
+       upvotes=st.none() | st.integers(0, 10**6), date=st.none() | st.dates(),
+       extra=st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+                             st.none() | st.booleans() | st.integers() | text, max_size=3))
+def test_generated_pages_agree_with_pyyaml(title, abstract, org, tags, upvotes, date, extra):
+    extra = {k: v for k, v in extra.items() if k not in pages.KNOWN and k != pages.IMPORTED}
+    paper = Paper(slug="p", title=title, abstract=abstract, organization=org or None,
+                  tags=tuple(tags), upvotes=upvotes, date=date, extra=extra)
+    assert agrees_with_pyyaml(head(pages.new_page(paper)))
+
+
+# Fragments rather than characters, so lines, indentation, keys and blocks actually occur.
+yaml_ish = st.lists(st.sampled_from(
+    ["a", "b", "1", "-", ":", " ", "'", '"', "|", "|-", "[", "]", "{", "}", ",", "#", "&", "*",
+     "!", ">", "%", "@", "`", "\n", "\\", "\t", ".", "x", "No", "~", "key: ", "\n  ",
+     "\n    ", "2024-01-02", "0x1", "é", "\u2028", "imported:\n  k: "]), max_size=30).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(yaml_ish)
+def test_arbitrary_yaml_like_text_is_never_misread(raw):
+    assert agrees_with_pyyaml(raw)
+
+
+def test_typed_values_and_declines():
+    assert frontmatter.parse("date: 2024-02-29\nupvotes: 3\nhidden: true\nx: 'a: b'\n") == {
+        "date": dt.date(2024, 2, 29), "upvotes": 3, "hidden": True, "x": "a: b"}
+    for declined in ("a: yes\n", "a: 0x1F\n", "a: 1.5\n", "a: *ref\n", "# c\na: b\n",
+                     "a: b # c\n", "a: [1, 2]\n"):
+        assert frontmatter.parse(declined) is None, declined
