@@ -1,15 +1,19 @@
 """Command line: the only place that turns SitegenError into a one-line message and exit code.
 
 Exit codes: 0 success (warnings may have been printed); 1 the command ran but found problems
-it was asked to fail on (--strict, broken links); 2 it could not run (bad config, bad
-arguments, unreadable content); 130 interrupted.
+it was asked to fail on (--strict, an import with warnings during build, `check` findings);
+2 it could not run (bad config, bad arguments, unreadable content, port in use); 3 sitegen
+itself failed (a bug: -v shows the traceback); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
+import textwrap
 from pathlib import Path
 
 from sitegen import __version__
@@ -23,7 +27,16 @@ EXAMPLES = {
               "  sitegen import --strict      # fail (exit 1) on any warning, e.g. in CI",
     "build": "sitegen build                # import, then write the site to _site/\n"
              "  sitegen build --base-url /my-review/ --output public",
+    "serve": "sitegen serve                # preview on http://127.0.0.1:8000<base_url>\n"
+             "  sitegen serve --port 8001 --base-url /",
+    "check": "sitegen check                # check the built site in _site/\n"
+             "  sitegen check --json > report.json",
+    "new": "sitegen new my-review        # a new review that builds at once\n"
+           "  sitegen new my-review --install 'sitegen @ git+https://github.com/you/sitegen'",
 }
+EXIT_CODES = ("Exit status: 0 done; 1 done, but problems were found (check, import --strict);\n"
+              "2 could not run (the message names the file and the fix); 3 a bug in sitegen;\n"
+              "130 interrupted.")
 
 
 class _Formatter(logging.Formatter):
@@ -42,12 +55,15 @@ class _Formatter(logging.Formatter):
             if self.colour:
                 label = f"\033[{self.COLOURS.get(record.levelno, '31')}m{label}\033[0m"
             text = f"{label}: {text}"
+        if record.exc_info and record.levelno < logging.WARNING:  # tracebacks with -v only
+            text += "\n" + self.formatException(record.exc_info)
         return text
 
 
 def _setup_logging(verbosity: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter(colour=sys.stderr.isatty()))
+    # NO_COLOR: the no-color.org convention for turning colours off even on a terminal.
+    handler.setFormatter(_Formatter(colour=sys.stderr.isatty() and not os.environ.get("NO_COLOR")))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel({-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG))
@@ -58,30 +74,55 @@ def _parser() -> argparse.ArgumentParser:
         prog="sitegen",
         description="Static literature-review sites from paper-listing dumps.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Examples:\n  " + "\n  ".join(EXAMPLES.values()),
+        epilog="Examples:\n  " + "\n  ".join(EXAMPLES.values()) + "\n\n" + EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    noise = argparse.ArgumentParser(add_help=False)
+    level = noise.add_mutually_exclusive_group()
+    level.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity",
+                       default=0, help="only warnings and errors")
+    level.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
+                       help="more detail")
+    common = argparse.ArgumentParser(add_help=False, parents=[noise])
     common.add_argument("-c", "--config", default=CONFIG_NAME, type=Path,
                         help="path to config.yml (default: ./config.yml)")
-    noise = common.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity",
-                       default=0, help="only warnings and errors")
-    noise.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
-                       help="more detail")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
-                              epilog="Example:\n  " + EXAMPLES[name],
+    def command(name: str, help_text: str, parents: list | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=parents or [common], help=help_text,
+                              description=textwrap.fill(help_text, 79),
+                              epilog="Examples:\n  " + EXAMPLES[name] + "\n\n" + EXIT_CODES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def site_options(cmd: argparse.ArgumentParser, what: str) -> None:
+        cmd.add_argument("--output", type=Path, help=f"{what} (overrides output_dir)")
+        cmd.add_argument("--base-url", help="path the site is served under, e.g. /my-review/ "
+                         "(overrides base_url)")
+        cmd.add_argument("--site-url", help="absolute address of the published site, e.g. "
+                         "https://you.github.io/my-review/ (overrides site_url)")
 
     imp = command("import", "Turn every dump into one Markdown page per paper, keeping your edits.")
     imp.add_argument("--strict", action="store_true",
                      help="exit with status 1 when any dump or page gave a warning")
     build = command("build", "Import, then render the whole site into the output folder.")
-    build.add_argument("--output", type=Path, help="output folder (overrides output_dir)")
-    build.add_argument("--base-url", help="path the site is served under, e.g. /my-review/")
+    site_options(build, "output folder")
+    serve = command("serve", "Build, serve the site on 127.0.0.1 under base_url, and rebuild "
+                    "and reload open pages whenever content, dumps, theme or config change.")
+    site_options(serve, "output folder")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
+    check = command("check", "Check the built site: broken links and assets, links leaving "
+                    "base_url, missing alt text and labels, duplicate ids, sitemap coverage.")
+    site_options(check, "built site to check")
+    check.add_argument("--json", action="store_true",
+                       help="print the report as JSON on stdout (sorted, one line)")
+    new = command("new", "Create a new review in DIR: config, sample dump, home page, "
+                  "GitHub Pages workflow; it builds at once.", parents=[noise])
+    new.add_argument("dir", type=Path, metavar="DIR", help="folder to create (new or empty)")
+    new.add_argument("--title", help="site title (default: from the folder name)")
+    new.add_argument("--install", metavar="REQUIREMENT",
+                     help="pip requirement GitHub Actions installs sitegen with, written to "
+                          "requirements.txt (default: where this sitegen came from, if public)")
     return parser
 
 
@@ -89,21 +130,91 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(args.verbosity)
     try:
-        if args.command == "import":
-            from sitegen.importer import import_dumps
-
-            config = load_config(args.config)
-            report = import_dumps(config)
-            return 1 if args.strict and report.problems else 0
-        if args.command == "build":
-            from sitegen.build import build_site
-
-            config = load_config(args.config, output_dir=args.output, base_url=args.base_url)
-            return build_site(config)
+        return _run(args)
     except SitegenError as exc:
         log.error("%s", exc)
         return 2
     except KeyboardInterrupt:
         log.error("interrupted; the previous site and pages are unchanged")
         return 130
+    except Exception as exc:
+        log.debug("traceback", exc_info=True)
+        if isinstance(exc, OSError) and exc.filename is not None:  # disk full, permissions
+            log.error("%s: %s (check the path, its permissions and free space)",
+                      exc.filename, exc.strerror)
+            return 2
+        log.error("internal error: %s: %s (a bug in sitegen: run the command again with -v "
+                  "for the traceback, and report it)", type(exc).__name__, exc)
+        return 3
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    return {"output_dir": args.output, "base_url": args.base_url, "site_url": args.site_url}
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "import":
+        from sitegen.importer import import_dumps
+
+        report = import_dumps(load_config(args.config))
+        return 1 if args.strict and report.problems else 0
+    if args.command == "build":
+        from sitegen.build import build_site
+
+        return build_site(load_config(args.config, **_overrides(args)))
+    if args.command == "serve":
+        from sitegen.serve import serve
+
+        return serve(args.config, _overrides(args), port=args.port)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "new":
+        return _new(args)
+    raise AssertionError(args.command)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from sitegen.build import Progress
+    from sitegen.check import check_site
+    from sitegen.config import resolve
+
+    config = load_config(args.config, **_overrides(args))
+    folder = resolve(config, config.output_dir)
+    report = check_site(folder, config.base_url, config.site_url, Progress("check"))
+    shown = _shown(folder)
+    if args.json:
+        print(json.dumps(report.as_json(), sort_keys=True, separators=(",", ":")))
+    else:
+        for problem in report.problems:
+            print(problem.text(shown))
+    counts = ", ".join(f"{n} {kind}" for kind, n in report.counts().items())
+    summary = f"checked {report.pages} pages and {report.files} files in {shown}"
+    if report.problems:
+        log.warning("%s: %d problem(s) (%s)", summary, len(report.problems), counts)
+        return 1
+    log.info("%s: no problems", summary)
     return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sitegen.scaffold import REQUIREMENTS, install_requirement, new_site
+
+    requirement = args.install or install_requirement()
+    written = new_site(args.dir, args.title, requirement)
+    folder = _shown(args.dir)
+    log.info("created %s: %s", folder, ", ".join(sorted(
+        p.relative_to(args.dir).as_posix() for p in written)))
+    if not requirement:
+        log.warning("%s: names no sitegen for GitHub Actions to install (add its pip "
+                    "requirement before publishing, or pass --install to sitegen new)",
+                    folder / REQUIREMENTS)
+    log.info("next: cd %s && sitegen serve", folder)
+    return 0
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working folder when inside it: shorter messages."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path

@@ -35,7 +35,10 @@ from sitegen.site import shown
 
 log = logging.getLogger(__name__)
 
-BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+# Installed from a wheel the themes are package data; in a source checkout, top-level themes/.
+BUILTIN_THEMES = next((p for p in (Path(__file__).resolve().parent / "themes",
+                                   Path(__file__).resolve().parent.parent / "themes")
+                       if p.is_dir()), Path(__file__).resolve().parent.parent / "themes")
 DEFAULT_THEME = "default"
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
