@@ -38,6 +38,9 @@ COPIED = {
     "sample-dump.txt": "content/dumps/000_sample.txt",
     "gitignore": ".gitignore",
     "pages.yml": ".github/workflows/pages.yml",
+    # lunr.js comes in through npm, pinned to the version whose index format sitegen writes.
+    "package.json": "package.json",
+    "package-lock.json": "package-lock.json",
 }
 
 
