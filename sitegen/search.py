@@ -1,7 +1,140 @@
-"""Placeholder: search data lands with the search work (owned by the search work)."""
+"""Search: the prebuilt lunr index and the small records the browser shows as results.
+
+Text is folded before lunr sees it, here for documents and in search-worker.js for queries,
+by the same rules: compatibility forms (full-width letters, ligatures) and accents reduced to
+their base letters, lower case, apostrophes dropped ("model's" -> "models"), everything that is
+not a letter or a digit turned into a space. Folding makes what the reader types and what the
+paper says meet, whatever punctuation, script width or accents either uses; it also leaves
+lunr.js's tokenizer and ASCII-only trimmer nothing to disagree about, so the pipeline runs
+without the trimmer and letters of any script stay searchable.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
 
-def search_assets(site, config) -> dict[str, bytes]:
-    return {}
+from sitegen import lunrjs, urls
+from sitegen.config import Config
+from sitegen.errors import SitegenError
+from sitegen.model import Paper, Site, slugify
+
+# title is boosted: a word in the title says more about the paper than one in the abstract.
+FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abstract"),
+          lunrjs.Field("notes"))
+PIPELINE = ("stopWordFilter", "stemmer")
+SNIPPET_CHARS = 300  # enough for two lines of context under a result
+LUNR_FILE = Path("node_modules") / "lunr" / "lunr.min.js"
+_SITEGEN_ROOT = Path(__file__).resolve().parent.parent
+
+_APOSTROPHES = "'\u2018\u2019\u02bc"
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r" {2,}")
+
+
+class _FoldTable(dict):
+    """str.translate table built on demand: marks and apostrophes vanish, non-words -> space."""
+
+    def __missing__(self, code: int) -> str | None:
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        if category[0] == "M" or ch in _APOSTROPHES:
+            value = None
+        elif category[0] in "LN":
+            value = ch
+        else:
+            value = " "
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Text as the index and the query see it: 'Café ＧＰＴ-4o’s' -> 'cafe gpt 4os'.
+
+    Must stay identical to fold() in themes/default/assets/search-worker.js.
+    """
+    if text.isascii():
+        low = text.lower().replace("'", "")
+        return _ASCII_NON_WORD.sub(" ", low).strip()
+    low = unicodedata.normalize("NFKD", text).lower()
+    return _SPACES.sub(" ", low.translate(_FOLD)).strip()
+
+
+def snippet(paper: Paper) -> str:
+    """The start of the abstract (or notes), cut at a word boundary."""
+    text = " ".join((paper.abstract or paper.notes).split())
+    if len(text) <= SNIPPET_CHARS:
+        return text
+    cut = text[:SNIPPET_CHARS]
+    return cut[: cut.rfind(" ")].rstrip(" ,;:") + "\u2026" if " " in cut else cut + "\u2026"
+
+
+def documents(site: Site) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, Any]]:
+    """(lunr documents, result records). A paper's ref is its position, in decimal: short,
+    and ordered the same way whether lunr.js builds the index or loads it."""
+    names = {tag.slug: tag.name for tag in site.tags}
+    lunr_docs = []
+    records = []
+    for i, paper in enumerate(site.papers):
+        tags = list(dict.fromkeys(slugify(t) for t in paper.tags))  # as sitegen.site groups them
+        tag_text = " ".join(names.get(t, t) for t in tags)
+        lunr_docs.append((str(i), (fold(paper.title), fold(tag_text), fold(paper.abstract),
+                                   fold(paper.notes))))
+        date = paper.date.isoformat() if paper.date else ""
+        records.append([urls.paper_path(paper.slug), paper.title, date, tags, snippet(paper)])
+    used = sorted({t for record in records for t in record[3]})
+    return lunr_docs, {"docs": records, "tags": {t: names.get(t, t) for t in used}}
+
+
+def build_index(site: Site) -> dict[str, Any]:
+    lunr_docs, _ = documents(site)
+    return lunrjs.build_index(lunr_docs, FIELDS, PIPELINE)
+
+
+def dumps(data: Any) -> bytes:
+    """Compact, sorted, same input -> same bytes; 2.0 written as 2, as JavaScript would."""
+    return json.dumps(_ints(data), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    return value
+
+
+def lunr_js(config: Config) -> bytes:
+    """lunr.min.js from the project's npm install (or sitegen's own), at the version the index
+    format follows."""
+    for root in (config.root, _SITEGEN_ROOT):
+        path = root / LUNR_FILE
+        if path.is_file():
+            package = json.loads((path.parent / "package.json").read_text(encoding="utf-8"))
+            if package.get("version") != lunrjs.VERSION:
+                raise SitegenError(
+                    f"{path.parent}: lunr {package.get('version')} installed, search needs "
+                    f"{lunrjs.VERSION} (run npm ci)")
+            return path.read_bytes()
+    raise SitegenError(f"{config.root / LUNR_FILE}: not found; search needs lunr.js (run npm ci)")
+
+
+def search_assets(site: Site, config: Config) -> dict[str, bytes]:
+    """Every generated file the search needs, by asset name; the scripts and styles that
+    use them are theme assets (search.js, search-worker.js, search.css)."""
+    lunr_docs, records = documents(site)
+    index = lunrjs.build_index(lunr_docs, FIELDS, PIPELINE)
+    return {
+        "lunr.js": lunr_js(config),
+        "search-index.json": lunrjs.dumps(index),
+        "search-docs.json": dumps(records),
+    }

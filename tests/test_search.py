@@ -1,0 +1,278 @@
+"""Search files the build writes, and what a reader finds with them.
+
+Findability runs the theme's own engine (search-worker.js) on the built index in Node, for
+every example paper; tests/test_search_browser.py then proves the same in Chromium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen import cli, lunrjs, search, urls
+from sitegen.config import Config
+from sitegen.errors import SitegenError
+from sitegen.model import Paper
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_support import REPO, example_site, node, site_of, synth  # noqa: E402
+
+
+def _engine(site, searches: list[dict]) -> list[dict]:
+    _, records = search.documents(site)
+    answer = node("search_engine.js", {"index": search.build_index(site), "records": records,
+                                       "searches": searches})
+    return answer["results"]
+
+
+def _titles(result: dict) -> list[str]:
+    return ["".join(text for text, _ in hit["title"]) for hit in result["results"]]
+
+
+# ---------------------------------------------------------------- the files
+
+def test_fold_meets_the_reader_halfway():
+    assert search.fold("Café ＧＰＴ-4o’s “Out-of-Distribution” 🚀") == \
+        "cafe gpt 4os out of distribution"
+    assert search.fold("Grokking: A Study!") == "grokking a study"
+    assert search.fold("naïve ΣΟΦΊΑΣ x²") == "naive σοφιας x2"
+    assert search.fold("") == search.fold("— … 🚀") == ""
+
+
+def test_search_assets_hold_lunr_the_index_and_result_records():
+    site = example_site()
+    files = search.search_assets(site, Config(root=REPO))
+    assert set(files) == {"lunr.js", "search-index.json", "search-docs.json"}
+    assert b"lunr" in files["lunr.js"][:300] and b"2.3.9" in files["lunr.js"][:300]
+    index = json.loads(files["search-index.json"])
+    assert index["version"] == "2.3.9" and index["pipeline"] == ["stemmer"]
+    assert index["fields"] == ["title", "tags", "abstract", "notes"]
+    records = json.loads(files["search-docs.json"])
+    assert len(records["docs"]) == len(site.papers) > 200
+    for paper, (url, title, date, tags, snippet) in zip(site.papers, records["docs"], strict=True):
+        assert url == urls.paper_path(paper.slug) and title == paper.title
+        assert date == (paper.date.isoformat() if paper.date else "")
+        assert set(tags) <= set(records["tags"]) and len(snippet) <= search.SNIPPET_CHARS + 1
+
+
+def test_index_holds_nothing_lunrjs_does_not_need():
+    index = json.loads(search.search_assets(example_site(), Config(root=REPO))["search-index.json"])
+    refs = {v[0].split("/", 1)[1] for v in index["fieldVectors"]}
+    assert refs == {str(i) for i in range(len(example_site().papers))}  # short references
+    assert all(v[1] or v[0].startswith("title/") for v in index["fieldVectors"])
+    postings = [docs for _, posting in index["invertedIndex"]
+                for field, docs in posting.items() if field != "_index"]
+    assert all(meta == {} for docs in postings for meta in docs.values())  # no positions
+
+
+def test_same_site_gives_the_same_bytes():
+    first = search.search_assets(example_site(), Config(root=REPO))
+    again = search.search_assets(synth.example_site(), Config(root=REPO))  # a fresh import
+    assert first["search-index.json"] == again["search-index.json"]
+    assert first["search-docs.json"] == again["search-docs.json"]
+
+
+def test_snippet_is_cut_at_a_word():
+    paper = Paper("p", "T", abstract="word " * 200)
+    assert search.snippet(paper).endswith("word\u2026")
+    assert len(search.snippet(paper)) <= search.SNIPPET_CHARS + 1
+
+
+def test_without_npm_install_the_build_says_run_npm_ci(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "_SITEGEN_ROOT", tmp_path / "elsewhere")
+    with pytest.raises(SitegenError, match=r"lunr\.min\.js: not found.*\(run npm ci\)"):
+        search.lunr_js(Config(root=tmp_path))
+
+
+def test_a_wrong_lunr_version_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "_SITEGEN_ROOT", tmp_path / "elsewhere")
+    folder = tmp_path / "node_modules" / "lunr"
+    folder.mkdir(parents=True)
+    (folder / "lunr.min.js").write_text("/* lunr */")
+    (folder / "package.json").write_text('{"version": "2.3.8"}')
+    with pytest.raises(SitegenError, match=r"lunr 2\.3\.8 installed, search needs 2\.3\.9"):
+        search.lunr_js(Config(root=tmp_path))
+
+
+def test_cli_reports_missing_lunr_in_one_line(project, monkeypatch, capsys):
+    (project / "node_modules").unlink()
+    monkeypatch.setattr(search, "_SITEGEN_ROOT", project / "elsewhere")
+    assert cli.main(["build", "-c", str(project / "config.yml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: ") and "run npm ci" in err[-1]
+    assert not any("Traceback" in line for line in err)
+
+
+# ---------------------------------------------------------------- findability
+
+def _distinctive_phrase(paper: Paper, df: dict[str, int]) -> str:
+    """The three consecutive title words the fewest other papers share."""
+    words = paper.title.split()
+    windows = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))]
+
+    def rarity(phrase: str) -> float:
+        return sum(1 / df.get(lunrjs.stemmer(t), 1) for t in search.fold(phrase).split()
+                   if t not in lunrjs.STOP_WORDS)
+
+    return max(windows, key=rarity)
+
+
+def test_a_distinctive_title_phrase_finds_every_example_paper_in_the_top_3():
+    site = example_site()
+    index = search.build_index(site)
+    df = {term: len({ref for field, docs in posting.items() if field != "_index" for ref in docs})
+          for term, posting in index["invertedIndex"]}
+    phrases = [_distinctive_phrase(p, df) for p in site.papers]
+    results = _engine(site, [{"q": q, "limit": 3} for q in phrases])
+    missed = [(paper.title, q, _titles(r)) for paper, q, r in zip(site.papers, phrases, results,
+                                                                 strict=True)
+              if paper.title not in _titles(r)]
+    assert missed == []
+
+
+def test_a_pasted_title_finds_its_paper_first_or_close():
+    site = example_site()
+    results = _engine(site, [{"q": p.title, "limit": 3} for p in site.papers])
+    missed = [(p.title, _titles(r)) for p, r in zip(site.papers, results, strict=True)
+              if p.title not in _titles(r)]
+    assert missed == []  # titles with ':' or '?' are searched as words, not as lunr syntax
+
+
+def _containing(site, word: str) -> set[str]:
+    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", re.I)
+    return {p.title for p in site.papers
+            if pattern.search(" ".join((p.title, p.abstract, p.notes, *p.tags)))}
+
+
+@pytest.mark.parametrize("words", [
+    ("model", "models"), ("network", "networks"), ("LLM", "LLMs"), ("benchmark", "benchmarks"),
+    ("out-of-distribution", "Out-of-Distribution"), ("fine-tuning", "fine-tune"),
+    ("GPT-4V",), ("CIFAR-10",), ("ResNet-18",), ("generalization", "generalize")])
+def test_common_words_find_every_paper_that_uses_them(words):
+    site = example_site()
+    results = _engine(site, [{"q": w, "limit": 10**6} for w in words])
+    found = [set(_titles(r)) for r in results]
+    expected = set().union(*(_containing(site, w) for w in words))
+    assert expected
+    for word, titles in zip(words, found, strict=True):
+        assert expected <= titles, (word, expected - titles)
+
+
+def test_singular_and_plural_find_the_same_papers():
+    site = example_site()
+    results = _engine(site, [{"q": q + " ", "limit": 10**6}
+                             for q in ("model", "models", "LLM", "LLMs", "network", "networks")])
+    titles = [set(_titles(r)) for r in results]
+    assert titles[0] == titles[1] and titles[2] == titles[3] and titles[4] == titles[5]
+
+
+# Text lunr.js tokenises differently from Python (spaces JavaScript knows, characters its
+# ASCII-only trimmer strips), accents, full-width forms, emoji and query syntax in titles.
+NASTY = [
+    Paper("gpt", "GPT-4o\u2009mini Beats Everything: A Study?", abstract="We test GPT-4o."),
+    Paper("cafe", "Caf\u00e9 R\u00e9sum\u00e9s and Na\u00efve Bayes", abstract="Accents."),
+    Paper("wide", "\uff26\uff55\uff4c\uff4c-width \uff27\uff30\uff34 Letters", abstract="Wide."),
+    Paper("emoji", "\U0001F680Rocket\U0001F680 Launch Models", abstract="Emoji\u3000here."),
+    Paper("colon", "title: Not A Field + Plus - Minus * Star ~ Tilde ^ Caret",
+          abstract="Syntax characters."),
+    Paper("greek", "\u03b1-Entmax and \u03bcP Scaling for \u6df1\u5ea6\u5b66\u4e60",
+          abstract="Non-Latin letters."),
+    Paper("quote", "\u201cZero-Shot\u201d Isn\u2019t Free: The Model\u2019s Cost",
+          abstract="Quotes.", date=dt.date(2024, 1, 2), tags=("LLM",)),
+]
+
+
+@pytest.mark.parametrize("paper", NASTY, ids=[p.slug for p in NASTY])
+def test_every_word_of_awkward_text_finds_its_paper(paper):
+    site = site_of(NASTY)
+    queries = paper.title.split() + [paper.title, paper.title.upper(), paper.title.lower()]
+    queries += [w.strip("?:\u201c\u201d") for w in paper.title.split()]
+    queries = [q for q in queries if search.fold(q) and search.fold(q) not in lunrjs.STOP_WORDS]
+    results = _engine(site, [{"q": q, "limit": 50} for q in queries])
+    for query, result in zip(queries, results, strict=True):
+        assert "error" not in result, (query, result)
+        assert paper.title in _titles(result), query
+
+
+def test_folded_forms_find_the_original():
+    site = site_of(NASTY)
+    queries = {"cafe": "cafe", "resume": "cafe", "naive": "cafe", "full width": "wide",
+               "gpt": "wide", "rocket": "emoji", "gpt 4o": "gpt", "zero shot": "quote",
+               "isnt": "quote", "models": "emoji", "\u03bcp": "greek", "\u00b5P": "greek"}
+    results = _engine(site, [{"q": q, "limit": 50} for q in queries])
+    titles = {p.slug: p.title for p in NASTY}
+    for (query, slug), result in zip(queries.items(), results, strict=True):
+        assert titles[slug] in _titles(result), query
+
+
+@pytest.mark.parametrize("query", [
+    "title:", "grokking:", "title:(x", "a~b", "\\", "+", "-", ":", "*", "^", "~", "\"", "'",
+    "\U0001F680", "\uff1a", "title:grokking^", "title:\u00e9\u00e9", "+-+", "-*", "\ud7ff"])
+def test_queries_lunr_cannot_parse_fall_back_instead_of_failing(query):
+    [result] = _engine(example_site(), [{"q": query, "limit": 5}])
+    assert "error" not in result
+    assert isinstance(result["total"], int)
+
+
+def test_lunr_query_syntax_works():
+    site = example_site()
+    queries = ["title:grokking", "+grokking -lazy", "gen*", "grok~1", "title:grok*",
+               "+abstract:bottleneck +information"]
+    title, required, prefix, fuzzy, title_prefix, fielded = _engine(
+        site, [{"q": q, "limit": 10**6} for q in queries])
+    assert title["total"] and all("grok" in t.lower() for t in _titles(title))
+    papers = {p.title: p for p in site.papers}
+    assert required["total"]
+    for name in _titles(required):
+        text = " ".join((papers[name].title, papers[name].abstract, papers[name].notes)).lower()
+        assert "grok" in text and "lazy" not in text
+    assert prefix["total"] > title["total"] and fuzzy["total"] >= title["total"]
+    assert set(_titles(title)) <= set(_titles(title_prefix))
+    assert fielded["total"]
+    assert all("bottleneck" in papers[t].abstract.lower() for t in _titles(fielded))
+
+
+def test_filters_by_tag_and_year_with_counts():
+    site = example_site()
+    everything, by_year, by_tag = _engine(site, [
+        {"q": "generalization", "limit": 10**6},
+        {"q": "generalization", "year": "2024", "limit": 10**6},
+        {"q": "generalization", "tag": "reasoning", "limit": 10**6}])
+    assert everything["facets"]["years"]["2024"] == by_year["total"] > 0
+    assert all(hit["date"].startswith("2024") for hit in by_year["results"])
+    assert everything["facets"]["tags"]["reasoning"] == by_tag["total"] > 0
+    assert all("reasoning" in dict(hit["tags"]) for hit in by_tag["results"])
+
+
+def test_matched_words_are_marked_in_title_and_snippet():
+    [result] = _engine(example_site(), [{"q": "information bottleneck", "limit": 1}])
+    hit = result["results"][0]
+    marked = [text.lower() for text, mark in hit["title"] + hit["snippet"] if mark]
+    assert {"information", "bottleneck"} <= set(marked)
+    assert all(lunrjs.stemmer(search.fold(m)) in {"inform", "bottleneck"} for m in marked)
+
+
+@pytest.mark.parametrize("word", ["grokking", "generalization", "optimization", "memorization",
+                                  "distribution", "reasoning", "diffusion", "transformers"])
+def test_an_unfinished_word_already_finds_the_papers_with_the_whole_word(word):
+    """Typing "generaliz" has gone past the stem "gener" that "generalization" is indexed
+    under; results as you type must not vanish there and come back at the last letter."""
+    site = example_site()
+    expected = _containing(site, word)
+    prefixes = [word[:k] for k in range(3, len(word) + 1)]
+    results = _engine(site, [{"q": p, "limit": 10**6} for p in prefixes])
+    for prefix, result in zip(prefixes, results, strict=True):
+        assert expected <= set(_titles(result)), prefix
+
+
+def test_a_review_without_papers_still_has_a_search_that_answers():
+    site = site_of([])
+    files = search.search_assets(site, Config(root=REPO))
+    assert json.loads(files["search-docs.json"]) == {"docs": [], "tags": {}}
+    [result] = _engine(site, [{"q": "anything"}])
+    assert result["total"] == 0 and result["results"] == []

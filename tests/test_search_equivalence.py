@@ -1,0 +1,157 @@
+"""The index built in Python behaves in lunr.js exactly as one lunr.js builds itself.
+
+Each test hands the same documents to lunr.js in Node (tests/js/lunr_reference.js) and compares
+what comes back: terms, postings, vectors, stems, tokens, and query results.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen import lunrjs, search
+
+sys.path.insert(0, str(Path(__file__).parent))
+from search_support import REPO, bench_search, example_papers, example_site, node  # noqa: E402
+
+# Characters where JavaScript and Python, or lunr.js and lunr.py, part ways.
+TRICKY = list("aeiouyAEIOUY sy-–—_'’.:?!*~^+\\/()\"\t\n\v\f\r\u00a0\u1680\u2000\u2009\u200a"
+              "\u2028\u2029\u202f\u205f\u3000\ufeff\u180e\u0085") + [
+    "é", "É", "ß", "İ", "ı", "Σ", "ς", "ﬁ", "Ｇ", "ｐ", "４", "😀", "🚀", "𝑥", "𠀀", "\u0301",
+    "\u200b", "ǅ", "ⅻ", "²", "中", "α", "\U0001F1FA", "\U0001F1F8"]
+texts = st.text(alphabet=st.one_of(
+    st.sampled_from(TRICKY),
+    st.characters(exclude_categories=("Cs", "Co", "Cn"))), max_size=60)
+# A seeded corpus that surely mixes every tricky character with letters (hypothesis draws
+# few characters per example, so it complements, not replaces, this).
+_rng = random.Random(4)
+_LETTERS = TRICKY + list("abcdeilnorstuy") * 2
+FUZZ = ["".join(_rng.choice(_LETTERS) for _ in range(_rng.randint(1, 40))) for _ in range(600)]
+words = st.text(alphabet=st.one_of(st.sampled_from(list("aeiouybcdlmnrstzgy")),
+                                   st.sampled_from(TRICKY)), min_size=1, max_size=14)
+
+
+def _request(docs, fields, pipeline, python_index=None) -> dict:
+    names = [f.name for f in fields]
+    return {"fields": [{"name": f.name, "boost": f.boost} for f in fields],
+            "pipeline": list(pipeline),
+            "docs": [{"ref": ref, **dict(zip(names, texts, strict=True))} for ref, texts in docs],
+            "python_index": python_index}
+
+
+def _pruned(js_index: dict, first_field: str) -> list:
+    """lunr.js's field vectors without the empty ones sitegen leaves out (see build_index)."""
+    return [v for v in js_index["fieldVectors"] if v[1] or v[0].startswith(first_field + "/")]
+
+
+def _assert_same(py: dict, answer: dict, fields) -> None:
+    js = answer["index"]
+    assert [t for t, _ in py["invertedIndex"]] == [t for t, _ in js["invertedIndex"]]
+    for (term, mine), (_, theirs) in zip(py["invertedIndex"], js["invertedIndex"], strict=True):
+        assert mine == theirs, term
+    assert py["fieldVectors"] == _pruned(js, fields[0].name)
+    assert {k: py[k] for k in ("version", "fields", "pipeline")} == \
+        {k: js[k] for k in ("version", "fields", "pipeline")}
+    # And the file sitegen writes is the one lunr.js would write, byte for byte.
+    assert lunrjs.dumps(py) == answer["index_json"].encode("utf-8")
+
+
+def test_example_index_equals_lunrjs_term_by_term_and_query_by_query():
+    docs, _ = search.documents(example_site())
+    py = lunrjs.build_index(docs, search.FIELDS, search.PIPELINE)
+    answer = node("lunr_reference.js", _request(docs, search.FIELDS, search.PIPELINE, py))
+    _assert_same(py, answer, search.FIELDS)
+    assert len(py["invertedIndex"]) > 3000  # the whole vocabulary, not a trivial index
+    # Every term of the vocabulary, exactly and as a prefix: same refs, scores, matched terms.
+    assert answer["queries"] > len(py["invertedIndex"])
+    assert answer["mismatches"] == []
+
+
+def test_raw_text_with_lunrs_default_pipeline_equals_lunrjs():
+    """Without sitegen's folding, on the dumps' raw text: the builder is lunr.js's, not
+    lunr.py's (whose stemmer, trimmer and tokenizer differ)."""
+    fields = (lunrjs.Field("title", 10), lunrjs.Field("abstract"))
+    docs = [(str(i), (p.title, p.abstract)) for i, p in enumerate(example_papers())]
+    docs.append(("x", ("Ｆｕｌｌ-width ＧＰＴ－４ｏ café 😀emoji\u2009thin\u3000ideographic",
+                       "İstanbul ΣΟΦΙΑΣ naïve co\u0301operate ‘quoted’ title:colon 𠀀𠀀ing")))
+    py = lunrjs.build_index(docs, fields, lunrjs.DEFAULT_PIPELINE)
+    answer = node("lunr_reference.js", _request(docs, fields, lunrjs.DEFAULT_PIPELINE, py))
+    _assert_same(py, answer, fields)
+    assert answer["mismatches"] == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(texts, texts), min_size=1, max_size=6))
+def test_any_text_builds_the_index_lunrjs_builds(pairs):
+    fields = (lunrjs.Field("title", 10), lunrjs.Field("body"))
+    docs = [(str(i), pair) for i, pair in enumerate(pairs)]
+    py = lunrjs.build_index(docs, fields, lunrjs.DEFAULT_PIPELINE)
+    answer = node("lunr_reference.js", _request(docs, fields, lunrjs.DEFAULT_PIPELINE, py))
+    _assert_same(py, answer, fields)
+    assert answer["mismatches"] == []
+
+
+def test_fuzz_corpus_tokenizes_stems_folds_and_indexes_as_in_javascript():
+    fields = (lunrjs.Field("title", 10), lunrjs.Field("body"))
+    docs = [(str(i), (FUZZ[i], FUZZ[-i - 1])) for i in range(len(FUZZ))]
+    py = lunrjs.build_index(docs, fields, lunrjs.DEFAULT_PIPELINE)
+    request = _request(docs, fields, lunrjs.DEFAULT_PIPELINE, py)
+    tokens = [t for text in FUZZ for t in lunrjs.tokenize(text)]
+    answer = node("lunr_reference.js", {**request, "tokens": FUZZ, "stems": tokens})
+    assert [lunrjs.tokenize(t) for t in FUZZ] == answer["tokens"]
+    assert [lunrjs.stemmer(t) for t in tokens] == answer["stems"]
+    _assert_same(py, answer, fields)
+    assert answer["mismatches"] == []
+    assert [search.fold(t) for t in FUZZ] == node("search_engine.js", {"fold": FUZZ})["fold"]
+
+
+def test_stemmer_matches_lunrjs_on_every_word_of_the_dumps():
+    vocabulary = set()
+    for path in (REPO / "content" / "dumps").glob("*.txt"):
+        vocabulary |= set(re.findall(r"\w+", path.read_text(encoding="utf-8").lower()))
+    words_ = sorted(vocabulary)
+    assert len(words_) > 4000
+    answer = node("lunr_reference.js", {"stems": words_})
+    assert [lunrjs.stemmer(w) for w in words_] == answer["stems"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(words, min_size=1, max_size=300))
+def test_stemmer_matches_lunrjs_on_any_word(batch):
+    answer = node("lunr_reference.js", {"stems": batch})
+    assert [lunrjs.stemmer(w) for w in batch] == answer["stems"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=100))
+def test_tokenizer_matches_lunrjs(batch):
+    answer = node("lunr_reference.js", {"tokens": batch})
+    assert [lunrjs.tokenize(t) for t in batch] == answer["tokens"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=100))
+def test_fold_in_python_equals_fold_in_the_browser_engine(batch):
+    batch = [*batch, "Café ＧＰＴ-4o’s naïve", "ΣΟΦΙΑΣ İstanbul ﬁne", "😀 x²\u2009y"]
+    assert [search.fold(t) for t in batch] == node("search_engine.js", {"fold": batch})["fold"]
+
+
+def test_fast_builder_is_identical_to_plain_lunrpy():
+    """The memoised builder writes byte for byte the index lunr.py's Builder writes when
+    given the same (lunr.js) pipeline functions."""
+    docs, _ = search.documents(example_site())
+    fast = lunrjs.build_index(docs, search.FIELDS, search.PIPELINE)
+    plain = bench_search.lunrpy_index(docs, search.FIELDS, search.PIPELINE)
+    assert search.dumps(fast) == search.dumps(plain)
+
+
+def test_scores_round_as_javascript_rounds():
+    """Math.round(x * 1000) / 1000 rounds halves up; Python's round() does not (2.6745)."""
+    values = [(k + 0.5) / 1000 for k in range(3000)] + [1.0005, 2.6745, 0.0015, 7.3215]
+    assert [lunrjs.js_round3(v) for v in values] == node("lunr_reference.js",
+                                                           {"rounds": values})["rounds"]
