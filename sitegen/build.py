@@ -12,11 +12,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sitegen import feeds, urls
+from sitegen import exports, feeds, urls
 from sitegen.cache import BuildCache, PageStore
 from sitegen.config import Config, resolve
 from sitegen.importer import import_dumps
 from sitegen.output import Output
+from sitegen.related import related_papers
 from sitegen.render import collect_assets, load_theme, render_site
 from sitegen.search import search_assets
 from sitegen.site import load_site
@@ -35,13 +36,21 @@ def build_site(config: Config) -> int:
         theme = load_theme(config)
     with clock("search"):  # before rendering: pages link its files by their hashed names
         assets = collect_assets(theme, search_assets(site, config))
+    with clock("related"):  # every paper page lists its most related papers
+        related = related_papers(site)
     target = resolve(config, config.output_dir)
     with Output(target) as out:
         with clock("render"):
-            pages = render_site(site, config, theme, assets, out.write, Progress("render"))
+            pages = render_site(site, config, theme, assets, out.write, Progress("render"),
+                                related)
         with clock("feeds"):
             out.write(urls.PAPERS_JSON, feeds.papers_json(site))
             out.write(urls.FEED, feeds.atom_feed(site, config))
+            out.write(urls.PAPERS_CSV, exports.papers_csv(site, config))
+            for tag in site.tags:
+                out.write(urls.tag_feed(tag.slug), feeds.tag_feed(site, tag, config))
+            for path, data in exports.bibtex_files(site, config).items():
+                out.write(path, data)
             public = [path for kind, path in pages if kind != "404"]
             out.write(urls.SITEMAP, feeds.sitemap(public, config))
             out.write(urls.ROBOTS, feeds.robots_txt(config))

@@ -1,4 +1,5 @@
-"""Machine-readable outputs: papers.json (the open dataset), Atom feed, sitemap, robots.txt.
+"""Machine-readable outputs: papers.json (the open dataset), Atom feeds (the review's and one
+per tag), sitemap, robots.txt.
 
 All are deterministic: the feed's `updated` comes from the newest paper date, else from
 SOURCE_DATE_EPOCH, never from the clock. Text from dumps goes into XML as text nodes
@@ -18,7 +19,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from sitegen import __version__, urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError
-from sitegen.model import Paper, Site, slugify
+from sitegen.mathtext import plain
+from sitegen.model import Paper, Site, Tag, slugify
 
 log = logging.getLogger(__name__)
 
@@ -94,34 +96,51 @@ def _id(config: Config, path: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"sitegen:{config.title}/{path}"))
 
 
-def _href(config: Config, path: str) -> str:
-    # Without site_url, links are relative to the feed, which lives at the site root.
-    return config.site_url + path if config.site_url else urls.relative_url(path, "")
+def _href(config: Config, path: str, feed: str = urls.FEED) -> str:
+    # Without site_url, links are relative to the feed (at the site root, or a tag's folder).
+    return config.site_url + path if config.site_url else urls.relative_url(
+        path, urls.root_for(feed))
 
 
 def atom_feed(site: Site, config: Config) -> bytes:
     """The newest papers (feed_entries of them), abstracts as plain text."""
-    entries = site.papers[: config.feed_entries]
+    return _feed(site, site.papers, config, urls.FEED, urls.HOME, config.title,
+                 config.description)
+
+
+def tag_feed(site: Site, tag: Tag, config: Config) -> bytes:
+    """The newest papers of one tag, at tags/<slug>/feed.xml."""
+    return _feed(site, tag.papers, config, urls.tag_feed(tag.slug), urls.tag_path(tag.slug),
+                 f"{config.title}: {tag.name}", f"Papers tagged {tag.name}.")
+
+
+def _feed(site: Site, papers: tuple[Paper, ...], config: Config, path: str, alternate: str,
+          title: str, subtitle: str) -> bytes:
+    """Titles and abstracts are the plain-text reading of their LaTeX (`$\\alpha$` -> α):
+    feed readers show `type="text"` as it is."""
+    entries = papers[: config.feed_entries]
     names = {t.slug: t.name for t in site.tags}
     updated = feed_updated(entries)
     feed = Element("feed", {"xmlns": ATOM_NS, "xml:lang": config.language})
-    SubElement(feed, "title", type="text").text = _xml_text(config.title)
-    if config.description:
-        SubElement(feed, "subtitle", type="text").text = _xml_text(config.description)
-    SubElement(feed, "id").text = _id(config, urls.FEED)
+    SubElement(feed, "title", type="text").text = _xml_text(title)
+    if subtitle:
+        SubElement(feed, "subtitle", type="text").text = _xml_text(subtitle)
+    SubElement(feed, "id").text = _id(config, path)
     SubElement(feed, "link", rel="self", type="application/atom+xml",
-               href=_href(config, urls.FEED))
-    SubElement(feed, "link", rel="alternate", type="text/html", href=_href(config, urls.HOME))
+               href=_href(config, path, path))
+    SubElement(feed, "link", rel="alternate", type="text/html",
+               href=_href(config, alternate, path))
     SubElement(feed, "updated").text = updated
     author = SubElement(feed, "author")
     SubElement(author, "name").text = _xml_text(config.author or config.title)
     SubElement(feed, "generator", version=__version__).text = "sitegen"
     for paper in entries:
-        path = urls.paper_path(paper.slug)
+        page = urls.paper_path(paper.slug)
         entry = SubElement(feed, "entry")
-        SubElement(entry, "title", type="text").text = _xml_text(paper.title)
-        SubElement(entry, "link", rel="alternate", type="text/html", href=_href(config, path))
-        SubElement(entry, "id").text = _id(config, path)
+        SubElement(entry, "title", type="text").text = _xml_text(plain(paper.title))
+        SubElement(entry, "link", rel="alternate", type="text/html",
+                   href=_href(config, page, path))
+        SubElement(entry, "id").text = _id(config, page)
         stamp = _stamp(paper.date) if paper.date else updated
         SubElement(entry, "published").text = stamp
         SubElement(entry, "updated").text = stamp
@@ -131,7 +150,7 @@ def atom_feed(site: Site, config: Config) -> bytes:
         for slug in dict.fromkeys(slugify(t) for t in paper.tags):
             SubElement(entry, "category", term=slug, label=_xml_text(names[slug]))
         if paper.abstract:
-            SubElement(entry, "summary", type="text").text = _xml_text(paper.abstract)
+            SubElement(entry, "summary", type="text").text = _xml_text(plain(paper.abstract))
     return tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 

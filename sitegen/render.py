@@ -27,10 +27,11 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from sitegen import urls
+from sitegen import charts, exports, mathtext, urls, views
 from sitegen.config import Config, resolve
 from sitegen.errors import ConfigError, SitegenError, SourceError
 from sitegen.model import Page, Paper, Site, slugify
+from sitegen.related import related_papers
 from sitegen.site import shown
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ BUILTIN_THEMES = next((p for p in (Path(__file__).resolve().parent / "themes",
                        if p.is_dir()), Path(__file__).resolve().parent.parent / "themes")
 DEFAULT_THEME = "default"
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
+HOME_CHART_TAGS = 6  # the home page's chart shows the most used tags as small multiples
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -218,7 +220,7 @@ class Source:
 @dataclass(frozen=True)
 class PaperView:
     slug: str
-    title: str
+    title: str  # plain text: LaTeX read as Unicode ('D³QE'), for <title> and attributes
     path: str
     date: str  # ISO, or '' when unknown
     date_label: str
@@ -227,10 +229,16 @@ class PaperView:
     organization: str
     tags: tuple[TagRef, ...]
     links: tuple[Link, ...]
-    abstract: tuple[str, ...]  # paragraphs
+    abstract: tuple[str, ...]  # paragraphs, plain text
     sources: tuple[Source, ...]  # first one: where it was first seen
     notes_html: Markup
     status: str
+    title_html: Markup = Markup("")  # the title with its math as MathML
+    abstract_html: tuple[Markup, ...] = ()  # paragraphs with their math as MathML
+    rating: int | None = None
+    rating_label: str = ""  # '4 of 5' for ratings 1-5, else the number
+    stars: str = ""  # '★★★★☆' for ratings 1-5, else ''
+    has_code: bool = False  # a GitHub or GitLab link in the abstract
 
 
 @dataclass(frozen=True)
@@ -339,14 +347,23 @@ class Views:
         sources = tuple(Source(name, (c.isoformat() if (c := config.dump_settings(name)
                                                           .captured) else ""))
                         for name in paper.sources)
+        abstract = paragraphs(paper.abstract)
+        rating = paper.rating
+        rated = rating is not None and 1 <= rating <= 5
         return PaperView(
-            slug=paper.slug, title=paper.title, path=urls.paper_path(paper.slug),
+            slug=paper.slug, title=mathtext.plain(paper.title), path=urls.paper_path(paper.slug),
             date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper),
             upvotes=paper.upvotes, authors=_authors(paper),
             organization=paper.organization or "", tags=tags,
             links=tuple(link for u in paper.links if (link := _link(u))),
-            abstract=paragraphs(paper.abstract), sources=sources,
-            notes_html=md(paper.notes, 3), status=paper.status or "")
+            abstract=tuple(mathtext.plain(p) for p in abstract), sources=sources,
+            notes_html=md(paper.notes, 3), status=paper.status or "",
+            title_html=mathtext.render(paper.title),
+            abstract_html=tuple(mathtext.render(p) for p in abstract), rating=rating,
+            rating_label=(f"{rating} of 5" if rated else str(rating)) if rating is not None
+            else "",
+            stars=("★" * rating + "☆" * (5 - rating)) if rated else "",
+            has_code=bool(exports.code_links(paper)))
 
     def ordered(self, site: Site) -> tuple[PaperView, ...]:
         return tuple(self.papers[p.slug] for p in site.papers)
@@ -451,25 +468,63 @@ def _template_frame(exc: BaseException) -> tuple[str, int] | None:
     return found
 
 
-def page_jobs(site: Site, config: Config, md: MarkdownRenderer) -> Iterator[Job]:
-    """Every HTML page of the site, in a fixed order."""
-    views = Views(site, config, md)
-    papers = views.ordered(site)
+def home_chart(site: Site, axis: charts.Axis | None) -> charts.Chart | None:
+    """All papers per month, then the most used tags as small multiples."""
+    if axis is None:
+        return None
+    busiest = sorted(site.tags, key=lambda t: (-t.count, t.name.casefold()))[:HOME_CHART_TAGS]
+    lines = [("All papers", urls.HOME, site.papers)]
+    lines += [(t.name, urls.tag_path(t.slug), t.papers) for t in busiest]
+    return charts.chart("Papers", lines, axis, "chart-home")
+
+
+def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
+              related: dict[str, tuple[str, ...]] | None = None) -> Iterator[Job]:
+    """Every HTML page of the site, in a fixed order. `related`: slug -> related slugs
+    (sitegen.related); computed here when not given."""
+    view_data = Views(site, config, md)
+    papers = view_data.ordered(site)
+    if related is None:
+        related = related_papers(site)
+    axis = charts.axis(site.papers)
+    names = {t.slug: t.name for t in site.tags}
     home = site.home
     yield Job("home", "home.html", urls.HOME, home.title if home else config.title,
               config.description,
               {"intro_html": md(home.body) if home else Markup(""),
                "counts": counts(site), "newest": papers[: config.newest_on_home],
-               "top_tags": tuple(sorted((t.ref for t in views.tags),
-                                        key=lambda r: (-r.count, r.name.casefold()))[:HOME_TAGS])})
-    for paper in papers:
+               "top_tags": tuple(sorted((t.ref for t in view_data.tags),
+                                        key=lambda r: (-r.count, r.name.casefold()))[:HOME_TAGS]),
+               "key_papers": views.key_papers(site, view_data.papers),
+               "chart": home_chart(site, axis)})
+    for record, paper in zip(site.papers, papers, strict=True):
         yield Job("paper", "paper.html", paper.path, paper.title,
-                  summary(" ".join(paper.abstract)) or config.description, {"paper": paper})
-    yield Job("tags", "tags.html", urls.TAGS, "Tags", f"All {len(views.tags)} tags.",
-              {"tags": tuple(t.ref for t in views.tags)})
-    for tag in views.tags:
+                  summary(" ".join(paper.abstract)) or config.description,
+                  {"paper": paper,
+                   "related": tuple(view_data.papers[s] for s in related.get(paper.slug, ())),
+                   "citation": exports.bibtex_entry(record, config, names, abstract=False)})
+    yield Job("papers", "papers.html", urls.ALL_PAPERS, "All papers",
+              f"All {plural(len(papers), 'paper')}, as a table to sort and filter.",
+              {"table": views.table_view(site, view_data.papers)})
+    new = views.new_view(site, config, view_data.papers)
+    yield Job("new", "new.html", urls.NEW, "New papers",
+              "Papers first seen in the latest dump, and what each dump added.", {"new": new})
+    for dump in new.dumps:
+        yield Job("dump", "dump.html", dump.path, f"Added by {dump.name}",
+                  f"{plural(len(dump.papers), 'paper')} first seen in {dump.name}.",
+                  {"dump": dump})
+    yield Job("top", "top.html", urls.TOP, "Most upvoted",
+              "The most upvoted papers, overall and per tag.",
+              {"top": views.top_view(site, view_data.papers, view_data.tag_refs)})
+    yield Job("tags", "tags.html", urls.TAGS, "Tags", f"All {len(view_data.tags)} tags.",
+              {"tags": tuple(t.ref for t in view_data.tags)})
+    for record, tag in zip(site.tags, view_data.tags, strict=True):
+        chart = charts.chart(tag.ref.name, [(tag.ref.name, tag.ref.path, record.papers)],
+                             axis, "chart-tag") if axis else None
         yield Job("tag", "tag.html", tag.ref.path, tag.ref.name,
-                  f"{plural(tag.ref.count, 'paper')} tagged {tag.ref.name}.", {"tag": tag})
+                  f"{plural(tag.ref.count, 'paper')} tagged {tag.ref.name}.",
+                  {"tag": tag, "chart": chart, "feed": urls.tag_feed(record.slug),
+                   "bibtex": urls.tag_bibtex(record.slug)})
     years, undated = timeline(papers)
     yield Job("timeline", "timeline.html", urls.TIMELINE, "Timeline",
               "Papers by year and month.", {"years": years, "undated": undated})
@@ -487,17 +542,19 @@ def _page_job(page: Page, config: Config, md: MarkdownRenderer) -> Job:
 
 def navigation(site: Site) -> tuple[tuple[str, str], ...]:
     """Main menu: the site's sections, then the hand-written pages in their `order`."""
-    return (("Home", urls.HOME), ("Tags", urls.TAGS), ("Timeline", urls.TIMELINE),
+    return (("Home", urls.HOME), ("Papers", urls.ALL_PAPERS), ("New", urls.NEW),
+            ("Top", urls.TOP), ("Tags", urls.TAGS), ("Timeline", urls.TIMELINE),
             *((p.title, urls.page_path(p.slug)) for p in site.pages))
 
 
 def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
                 write: Callable[[str, str | bytes], None],
-                progress: Callable[[int, int], None] | None = None) -> list[tuple[str, str]]:
+                progress: Callable[[int, int], None] | None = None,
+                related: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, str]]:
     """Render and write every page and asset; returns (kind, path) of each page written."""
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
-    jobs = list(page_jobs(site, config, md))
+    jobs = list(page_jobs(site, config, md, related))
     for done, job in enumerate(jobs, 1):
         write(urls.output_file(job.path), renderer.render(job))
         if progress:

@@ -25,11 +25,18 @@ ASSETS = "assets/"
 TAGS = "tags/"
 TIMELINE = "timeline/"
 SEARCH = "search/"
+ALL_PAPERS = "papers/"  # the sortable, filterable table of every paper
+NEW = "new/"  # papers first seen in the latest dump, and what each dump added
+TOP = "top/"  # most upvoted, overall and per tag
+PAPERS_CSV = "papers.csv"
+BIBTEX = "papers.bib"
+TAG_FEED = "feed.xml"  # inside a tag's folder
+TAG_BIBTEX = "papers.bib"
 
 # Top-level names the site itself uses; a content page may not take one of them.
 RESERVED = frozenset({"papers", "tags", "timeline", "search", "assets", "404", "index",
                       "feed", "sitemap", "robots", "papers.json", "feed.xml", "sitemap.xml",
-                      "robots.txt", "404.html"})
+                      "robots.txt", "404.html", "new", "top", "papers.csv", "papers.bib"})
 
 _HTTP = re.compile(r"https?://[^/?#@\s]+", re.I)
 
@@ -40,6 +47,19 @@ def paper_path(slug: str) -> str:
 
 def tag_path(slug: str) -> str:
     return f"{TAGS}{quote(slug)}/"
+
+
+def tag_feed(slug: str) -> str:
+    return tag_path(slug) + TAG_FEED
+
+
+def tag_bibtex(slug: str) -> str:
+    return tag_path(slug) + TAG_BIBTEX
+
+
+def dump_path(slug: str) -> str:
+    """What one dump added: 'new/<dump slug>/'."""
+    return f"{NEW}{quote(slug)}/"
 
 
 def page_path(slug: str) -> str:

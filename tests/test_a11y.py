@@ -1,6 +1,7 @@
 """The example site in a real browser: axe-core finds no serious or critical violation in
-light or dark mode, keyboard focus is visible, nothing is fetched from elsewhere, and no
-page scrolls sideways on a phone."""
+light or dark mode on any kind of page (the review's views, a title with math and the
+sortable table included), keyboard focus is visible, nothing is fetched from elsewhere, and
+no page scrolls sideways on a phone."""
 
 from __future__ import annotations
 
@@ -46,14 +47,23 @@ def site(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     papers = [read_page(p)[0] for p in paths]
     richest = max(papers, key=lambda p: (bool(p.links), len(p.tags), len(p.abstract)))
     page = root / "content" / "papers" / f"{richest.slug}.md"
-    page.write_text(page.read_text() + NOTES)
+    page.write_text(page.read_text().replace("---\n", "---\nstatus: key\nrating: 4\n", 1)
+                    + NOTES)
+    other = min(papers, key=lambda p: p.slug)  # the curator's reading list fills the table
+    page = root / "content" / "papers" / f"{other.slug}.md"
+    page.write_text(page.read_text().replace("---\n", "---\nstatus: to-read\n", 1))
+    math = next(p for p in papers if "$" in p.title)  # a title with LaTeX, shown as MathML
     assert build_site(config) == 0
     busiest_tag = max((root / "_site" / "tags").glob("*/index.html"),
                       key=lambda p: p.stat().st_size).parent.name
     return root / "_site", {
         "home": "", "paper": f"papers/{richest.slug}/", "tags": "tags/",
         "tag": f"tags/{busiest_tag}/", "timeline": "timeline/", "about": "about/",
-        "search": "search/", "404": "404.html"}
+        "search": "search/", "404": "404.html", "math": f"papers/{math.slug}/",
+        "papers": "papers/", "new": "new/", "dump": next(
+            p.parent.relative_to(root / "_site").as_posix() + "/"
+            for p in sorted((root / "_site" / "new").glob("*/index.html"))),
+        "top": "top/"}
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
+from sitegen import mathtext
 from sitegen.build import build_site
 from sitegen.cli import main
 from sitegen.config import load_config
@@ -57,6 +58,12 @@ def html(path: Path) -> BeautifulSoup:
 def page_url(rel: str) -> str:
     """URL path of an output file: 'papers/x/index.html' -> 'papers/x/'."""
     return rel[: -len("index.html")] if rel.endswith("index.html") else rel
+
+
+def shown(text: str) -> str:
+    """The text a page shows for dump text: itself, with its LaTeX as MathML (the few example
+    papers with math; test_mathtext checks that reading)."""
+    return BeautifulSoup(mathtext.render(text), "html.parser").get_text()
 
 
 def visible_papers(root: Path) -> list[Paper]:
@@ -109,10 +116,10 @@ def test_every_paper_page_shows_its_title_abstract_and_provenance(example, pages
     assert len(papers) > 50  # the example dumps hold a few hundred papers
     for paper in papers:
         page = pages[f"papers/{paper.slug}/index.html"]
-        assert page.h1.get_text() == paper.title
+        assert page.h1.get_text() == shown(paper.title)
         abstract = page.find(id="abstract").parent
         assert " ".join(p.get_text() for p in abstract.find_all("p")) == \
-            " ".join(" ".join(paper.abstract.split()).split()) or not paper.abstract
+            " ".join(shown(paper.abstract).split()) or not paper.abstract
         sources = page.find(id="sources").parent.get_text()
         assert all(source in sources for source in paper.sources)
 
@@ -166,11 +173,11 @@ def test_home_timeline_and_pages(example, pages):
                                    p.title.casefold()))
     home = pages["index.html"]
     newest = [a.get_text() for a in home.select("#newest ~ ol .paper-item-title")]
-    assert newest == [p.title for p in papers[: config.newest_on_home]]
+    assert newest == [shown(p.title) for p in papers[: config.newest_on_home]]
     assert home.h1.get_text() == "Generalization in Deep Learning"
     timeline = pages["timeline/index.html"]
     titles = [a.get_text() for a in timeline.select(".paper-item-title")]
-    assert sorted(titles) == sorted(p.title for p in papers)
+    assert sorted(titles) == sorted(shown(p.title) for p in papers)
     undated = timeline.find(id="undated")
     assert (undated is not None) == any(p.date is None for p in papers)
     about = pages["about/index.html"]
@@ -375,8 +382,8 @@ def test_cli_build_honours_output_and_base_url_and_summarises(tiny, capsys):
     assert code == 0
     assert 'href="/my-review/tags/"' in (out / "404.html").read_text()
     messages = capsys.readouterr().err
-    assert re.search(r"\d+ pages \(1 home, 1 paper, 1 tags, 1 tag, 1 timeline, 1 page, "
-                     r"1 search, 1 404\)", messages)
+    assert re.search(r"\d+ pages \(1 home, 1 paper, 1 papers, 1 new, 1 top, 1 tags, 1 tag, "
+                     r"1 timeline, 1 page, 1 search, 1 404\)", messages)
     assert re.search(r"time: import [\d.]+s, load [\d.]+s, .*render [\d.]+s.*\(total", messages)
 
 

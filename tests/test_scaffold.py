@@ -12,7 +12,8 @@ from sitegen.config import SCHEMA, Config, load_config
 from sitegen.model import UNTAGGED
 
 FILES = {".github/workflows/pages.yml", ".gitignore", "README.md", "config.yml",
-         "content/dumps/000_sample.txt", "content/index.md", "requirements.txt"}
+         "content/dumps/000_sample.txt", "content/index.md", "package.json",
+         "package-lock.json", "requirements.txt"}
 
 
 def sitegen(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,280 @@
+"""The review's views on the example data, built under a sub-path: what each dump added, the
+most upvoted papers, the all-papers table (complete without JavaScript; sortable, with
+filters that combine, in a real browser) and the curator's reading workflow."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from bs4 import BeautifulSoup
+
+from sitegen.build import build_site
+from sitegen.config import load_config
+from sitegen.exports import code_links
+from sitegen.model import Paper, slugify
+from sitegen.pages import read_page
+from sitegen.views import TOP_PER_TAG
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = "/sub/path/"
+# The curator's reading workflow, on papers picked by position in slug order.
+CURATED = {0: "status: key\nrating: 5", 3: "status: key", 5: "status: read\nrating: 4",
+           8: "status: Read\nrating: 2", 13: "status: to-read", 21: "rating: 3"}
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    """The example review with a few curated papers, built under a sub-path."""
+    root = tmp_path_factory.mktemp("views")
+    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
+    (root / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", root / "config.yml")
+    config = load_config(root / "config.yml", base_url=BASE)
+    assert build_site(config) == 0  # imports the dumps
+    pages = sorted((root / "content" / "papers").glob("*.md"))
+    for index, fields in CURATED.items():
+        pages[index].write_text(pages[index].read_text().replace("---\n", f"---\n{fields}\n", 1))
+    assert build_site(config) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def papers(example) -> dict[str, Paper]:
+    """Every visible paper, read from its page: the source of truth the views must match."""
+    found = [read_page(p)[0] for p in sorted((example / "content" / "papers").glob("*.md"))]
+    return {p.slug: p for p in found if not p.hidden}
+
+
+def page(example: Path, path: str) -> BeautifulSoup:
+    return BeautifulSoup((example / "_site" / path / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+
+
+def linked_slugs(path: str, links) -> list[str]:
+    """Paper slugs of links on the page at `path`, resolved as a browser under BASE would."""
+    out = []
+    for a in links:
+        url = urljoin(f"http://x{BASE}{path}", a["href"])
+        match = re.fullmatch(rf"http://x{re.escape(BASE)}papers/([^/]+)/", url)
+        assert match, url
+        out.append(match.group(1))
+    return out
+
+
+def newest_first(papers) -> list[Paper]:
+    import datetime as dt
+    return sorted(papers, key=lambda p: (p.date is None, -(p.date or dt.date.min).toordinal(),
+                                         p.title.casefold(), p.slug))
+
+
+# ---------------------------------------------------------------- new
+
+def test_new_lists_the_papers_first_seen_in_the_latest_dump(example, papers):
+    dumps = sorted(p.name for p in (example / "content" / "dumps").iterdir())
+    latest = dumps[-1]
+    expected = [p.slug for p in newest_first(papers.values()) if p.sources[0] == latest]
+    assert 0 < len(expected) < len(papers)
+    new = page(example, "new")
+    first_list = new.select_one("main ol.paper-list")
+    assert linked_slugs("new/", first_list.select("a.paper-item-title")) == expected
+    assert latest in new.select_one("main p.meta").get_text()
+
+
+def test_each_dump_has_a_page_of_what_it_added(example, papers):
+    new = page(example, "new")
+    entries = new.select("ol.dump-list > li")
+    dumps = sorted(p.name for p in (example / "content" / "dumps").iterdir())
+    assert [li.code.get_text() for li in entries] == list(reversed(dumps))  # latest first
+    seen = []
+    for li in entries:
+        name = li.code.get_text()
+        href = urljoin(f"http://x{BASE}new/", li.a["href"])
+        path = href[len(f"http://x{BASE}"):]
+        added = page(example, path.rstrip("/"))
+        slugs = linked_slugs(path, added.select("a.paper-item-title"))
+        assert slugs == [p.slug for p in newest_first(papers.values()) if p.sources[0] == name]
+        assert f"{len(slugs)} new paper" in li.get_text()
+        seen += slugs
+    assert sorted(seen) == sorted(papers)  # every imported paper was added by one dump
+
+
+# ---------------------------------------------------------------- top
+
+def test_top_ranks_papers_by_upvotes_overall_and_per_tag(example, papers):
+    top = page(example, "top")
+    overall = top.find(id="overall").parent
+    slugs = linked_slugs("top/", overall.select("a.paper-item-title"))
+    ranked = [p for p in newest_first(papers.values()) if p.upvotes is not None]
+    assert ranked and slugs == [p.slug for p in sorted(ranked, key=lambda p: -p.upvotes)]
+    shown = [int(re.search(r"(\d+) upvote", li.get_text()).group(1))
+             for li in overall.select("li.paper-item")]
+    assert shown == sorted(shown, reverse=True) == [papers[s].upvotes for s in slugs]
+    sections = top.find(id="per-tag").parent.find_all("h3")
+    assert sections
+    for heading in sections:
+        tag = urljoin(f"http://x{BASE}top/", heading.a["href"]).split("/tags/")[1].strip("/")
+        items = heading.find_next_sibling("ol").select("a.paper-item-title")
+        listed = [papers[s] for s in linked_slugs("top/", items)]
+        assert 0 < len(listed) <= TOP_PER_TAG
+        assert all(tag in {slugify(t) for t in p.tags} and p.upvotes is not None for p in listed)
+        assert [p.upvotes for p in listed] == sorted((p.upvotes for p in listed), reverse=True)
+
+
+# ---------------------------------------------------------------- the all-papers table
+
+def _rows(example: Path) -> list:
+    return page(example, "papers").select("table.papers-table tbody tr")
+
+
+def test_the_table_lists_every_paper_once_without_javascript(example, papers):
+    rows = _rows(example)
+    slugs = linked_slugs("papers/", [row.a for row in rows])
+    assert slugs == [p.slug for p in newest_first(papers.values())]
+    for row, slug in zip(rows, slugs, strict=True):
+        paper = papers[slug]
+        assert row.get("data-year", "") == (str(paper.date.year) if paper.date else "")
+        assert row.get("data-tags", "").split() == list(dict.fromkeys(
+            slugify(t) for t in paper.tags))
+        assert (row.get("data-code") == "1") == bool(code_links(paper))
+        assert row.get("data-status", "") == (slugify(paper.status) if paper.status else "")
+    # the filters are hidden until the script shows them: without it they would do nothing
+    assert page(example, "papers").select_one("form[data-table-filters]").has_attr("hidden")
+
+
+def _visible(browser_page) -> list[str]:
+    return browser_page.eval_on_selector_all(
+        "table.papers-table tbody tr",
+        "rows => rows.filter(r => !r.hidden && r.offsetParent !== null)"
+        ".map(r => r.querySelector('a').getAttribute('href'))")
+
+
+def _slug(href: str) -> str:
+    return href.rstrip("/").rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def table_url(example, serve) -> str:
+    return serve(example / "_site", BASE) + "papers/"
+
+
+def test_without_javascript_every_row_shows_and_no_dead_control(browser, table_url, papers):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(table_url)
+    assert len(_visible(tab)) == len(papers)
+    assert not tab.is_visible("form[data-table-filters]")
+    context.close()
+
+
+def test_filters_combine_rather_than_reset_each_other(browser, table_url, papers):
+    def tags(p): return {slugify(t) for t in p.tags}
+    def year(p): return str(p.date.year) if p.date else ""
+    # a tag and a year whose papers overlap, each filter narrowing the other
+    pairs = sorted({(t, year(p)) for p in papers.values() if p.date for t in tags(p)})
+    tag, yr = max(pairs, key=lambda ty: (sum(1 for p in papers.values() if ty[0] in tags(p)
+                                             and year(p) == ty[1]), ty))
+    by_tag = {s for s, p in papers.items() if tag in tags(p)}
+    by_year = {s for s, p in papers.items() if year(p) == yr}
+    with_code = {s for s, p in papers.items() if code_links(p)}
+    assert by_tag & by_year and by_tag - by_year and by_year - by_tag
+
+    tab = browser.new_page()
+    tab.goto(table_url)
+    assert len(_visible(tab)) == len(papers)
+    tab.select_option("#filter-tag", tag)
+    assert {_slug(h) for h in _visible(tab)} == by_tag
+    tab.select_option("#filter-year", yr)
+    assert {_slug(h) for h in _visible(tab)} == by_tag & by_year
+    assert tab.input_value("#filter-tag") == tag  # choosing a year kept the tag
+    assert tab.text_content("[data-table-status]").strip() == \
+        f"Showing {len(by_tag & by_year)} of {len(papers)} papers."
+    tab.select_option("#filter-tag", "")
+    assert {_slug(h) for h in _visible(tab)} == by_year  # the year filter still holds
+    tab.check("#filter-code")
+    assert {_slug(h) for h in _visible(tab)} == by_year & with_code
+    assert by_year & with_code and by_year - with_code
+    word = papers[sorted(by_year & with_code)[0]].title.split()[0].lower()
+    tab.fill("#filter-q", word)
+    expected = {s for s in by_year & with_code
+                if word in (papers[s].title + " " + " ".join(papers[s].tags)).lower()}
+    assert expected and {_slug(h) for h in _visible(tab)} == expected
+    # the filters live in the address, so this view can be linked and reloaded
+    assert f"year={yr}" in tab.url and "code=1" in tab.url
+    tab.reload()
+    assert {_slug(h) for h in _visible(tab)} == expected
+    assert tab.is_checked("#filter-code") and tab.input_value("#filter-year") == yr
+    tab.click("form[data-table-filters] button[type=reset]")
+    assert len(_visible(tab)) == len(papers)
+    tab.close()
+
+
+def test_status_and_rating_filter_the_table(browser, table_url, papers):
+    tab = browser.new_page()
+    tab.goto(table_url)
+    tab.select_option("#filter-status", "read")  # 'read' and 'Read' are one status
+    read = {s for s, p in papers.items() if p.status and slugify(p.status) == "read"}
+    assert len(read) == 2 and {_slug(h) for h in _visible(tab)} == read
+    tab.select_option("#filter-rating", "4")
+    assert {_slug(h) for h in _visible(tab)} == {
+        s for s in read if (papers[s].rating or 0) >= 4}
+    tab.select_option("#filter-status", "")
+    assert {_slug(h) for h in _visible(tab)} == {
+        s for s, p in papers.items() if (p.rating or 0) >= 4}
+    tab.close()
+
+
+def test_sorting_by_a_column_and_back(browser, table_url, papers):
+    tab = browser.new_page()
+    tab.goto(table_url)
+    initial = _visible(tab)
+    header = "table.papers-table th[data-sort={}] button"
+    tab.click(header.format("upvotes"))
+    order = [papers[_slug(h)] for h in _visible(tab)]
+    counted = [p.upvotes for p in order if p.upvotes is not None]
+    assert counted and counted == sorted(counted, reverse=True)
+    assert [p.upvotes is None for p in order] == sorted(p.upvotes is None for p in order)
+    assert tab.get_attribute("th[data-sort=upvotes]", "aria-sort") == "descending"
+    assert tab.get_attribute("th[data-sort=date]", "aria-sort") is None
+    tab.click(header.format("upvotes"))
+    order = [papers[_slug(h)] for h in _visible(tab)]
+    counted = [p.upvotes for p in order if p.upvotes is not None]
+    assert counted == sorted(counted)  # ascending, papers without a count still last
+    assert order[-1].upvotes is None
+    tab.click(header.format("date"))  # newest first, as the page came
+    assert _visible(tab) == initial
+    tab.click(header.format("date"))
+    dated = [papers[_slug(h)].date for h in _visible(tab)]
+    assert [d for d in dated if d] == sorted(d for d in dated if d) and dated[-1] is None
+    tab.click(header.format("title"))
+    titles = tab.eval_on_selector_all(
+        "table.papers-table tbody tr", "rows => rows.map(r => r.cells[0].textContent)")
+    assert tab.evaluate("t => t.every((x, i) => !i || t[i - 1].toLowerCase()"
+                        ".localeCompare(x.toLowerCase()) <= 0)", titles)
+    assert titles != sorted(titles, key=lambda t: t.lower(), reverse=True)
+    # sorting keeps the filters
+    tab.check("#filter-code")
+    tab.click(header.format("upvotes"))
+    assert {_slug(h) for h in _visible(tab)} == {s for s, p in papers.items() if code_links(p)}
+    tab.close()
+
+
+# ---------------------------------------------------------------- reading workflow
+
+def test_key_papers_on_the_home_page_and_status_on_paper_pages(example, papers):
+    keys = [p.slug for p in newest_first(papers.values()) if p.status == "key"]
+    assert len(keys) == 2
+    home = page(example, "")
+    section = home.find(id="key-papers").parent
+    assert linked_slugs("", section.select("a.paper-item-title")) == keys
+    rated = next(p for p in papers.values() if p.status == "key" and p.rating == 5)
+    facts = page(example, f"papers/{rated.slug}").select_one("dl.facts")
+    terms = {dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True)
+             for dt in facts.find_all("dt")}
+    assert terms["Status"] == "key" and terms["Rating"] == "★★★★★ 5 of 5"
+    item = section.select_one("li.paper-item")
+    assert item.select_one(".status").get_text() == "key"
+    assert item.select_one(".stars")["aria-label"] == "Rated 5 of 5"
