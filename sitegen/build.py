@@ -6,44 +6,66 @@ site is written into a staging folder that replaces the old one only when comple
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sitegen import exports, feeds, urls
-from sitegen.cache import BuildCache, PageStore
+from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.importer import import_dumps
 from sitegen.output import Output
-from sitegen.related import related_papers
 from sitegen.render import collect_assets, load_theme, render_site
-from sitegen.search import search_assets
+from sitegen.search import DATA_ASSETS, lunr_js, manifest, search_assets
 from sitegen.site import load_site
 
 log = logging.getLogger(__name__)
 
 
-def build_site(config: Config) -> int:
-    """Build the site into config.output_dir. 0: done; 1: built, but the import had problems."""
+def build_site(config: Config, strict: bool = False) -> int:
+    """Build the site into config.output_dir. 0: done (warnings may have been printed);
+    1: `strict` and the import reported problems."""
     clock = Stages()
-    store = PageStore(BuildCache(resolve(config, config.cache_dir)))  # pages parsed once
+    cache = BuildCache(resolve(config, config.cache_dir))
+    store = PageStore(cache)  # pages parsed once, shared by import and load
     with clock("import"):  # dumps -> content/papers/*.md, keeping the curator's edits
         report = import_dumps(config, store)
+    target = resolve(config, config.output_dir)
+    with clock("check"):  # every input hashed: nothing changed since the last build?
+        inputs = input_fingerprint(config)
+        previous = cache.load("build", {})
+        up_to_date = previous.get("inputs") == inputs and previous.get("output") == listing(target)
+    if up_to_date:
+        log.info("%s is up to date (nothing changed since the last build)", target)
+        log.info("time: %s", clock.summary())
+        return _status(report, strict)
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
-    with clock("search"):  # before rendering: pages link its files by their hashed names
+    with clock("search"):  # the index and result records, as hashed assets
         assets = collect_assets(theme, search_assets(site, config))
     with clock("related"):  # every paper page lists its most related papers
+        from sitegen.related import related_papers  # scipy: imported only when needed
+
         related = related_papers(site)
-    target = resolve(config, config.output_dir)
+    # What every page shares; the search data's names are left out (pages reach them through
+    # search/manifest.json), so a new paper does not change every page.
+    salt = digest(repr((config, inputs["theme"], sorted(
+        (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
+    reusable = _reusable(previous, target)
     with Output(target) as out:
         with clock("render"):
-            pages = render_site(site, config, theme, assets, out.write, Progress("render"),
-                                related)
+            pages, keys = render_site(
+                site, config, theme, assets, out.write, Progress("render"), related,
+                reuse=lambda file, key: reusable.get(file) == key and out.reuse(
+                    file, target / file), salt=salt)
         with clock("feeds"):
+            out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
             out.write(urls.PAPERS_JSON, feeds.papers_json(site))
             out.write(urls.FEED, feeds.atom_feed(site, config))
             out.write(urls.PAPERS_CSV, exports.papers_csv(site, config))
@@ -56,15 +78,72 @@ def build_site(config: Config) -> int:
             out.write(urls.ROBOTS, feeds.robots_txt(config))
         with clock("swap"):
             out.commit()
+    cache.save("build", {"inputs": inputs, "output": listing(target), "keys": keys})
+    store.save()
     kinds = Counter(kind for kind, _ in pages)
-    log.info("built %s: %d pages (%s), %d assets, %.1f MB", target, len(pages),
-             ", ".join(f"{n} {kind}" for kind, n in kinds.items()), len(assets.paths),
-             out.size / 1e6)
+    reused = out.reused
+    log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
+             len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
+             len(assets.paths), out.size / 1e6, reused)
     log.info("time: %s", clock.summary())
+    return _status(report, strict)
+
+
+def _status(report, strict: bool) -> int:
     if report.problems:
         log.warning("the import reported %d problem(s), listed above", len(report.problems))
-        return 1
+        return 1 if strict else 0
     return 0
+
+
+def input_fingerprint(config: Config) -> dict[str, str]:
+    """A hash of everything a build reads: content (dumps and papers included), theme,
+    overrides, lunr.js, config and SOURCE_DATE_EPOCH. sitegen's own code is part of the
+    cache's stamp already."""
+    theme = load_theme(config)
+    folders = [resolve(config, config.content_dir), resolve(config, config.dumps_dir),
+               resolve(config, config.papers_dir)]
+    return {
+        "content": _tree_digest(folders),
+        "theme": _tree_digest(list(theme.folders)),
+        "other": digest(repr((config, os.environ.get("SOURCE_DATE_EPOCH"),
+                              digest(lunr_js(config)))).encode()),
+    }
+
+
+def _tree_digest(folders: list[Path]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    seen = set()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path in seen or not path.is_file() or any(
+                    part.startswith(".") for part in path.relative_to(folder).parts):
+                continue
+            seen.add(path)
+            h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def listing(target: Path) -> dict[str, tuple[int, int, int]]:
+    """Every output file with its size, mtime and inode: a changed or deleted file means the
+    output is no longer what the last build wrote."""
+    files = {}
+    for folder, _, names in os.walk(target):
+        for name in names:
+            path = os.path.join(folder, name)
+            st = os.stat(path)
+            files[os.path.relpath(path, target)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return files
+
+
+def _reusable(previous: dict, target: Path) -> dict[str, str]:
+    """Page file -> key, for files of the last build still exactly as it wrote them."""
+    recorded = previous.get("output") or {}
+    if not recorded or not target.is_dir():
+        return {}
+    current = listing(target)
+    return {file: key for file, key in (previous.get("keys") or {}).items()
+            if file in recorded and current.get(file) == recorded[file]}
 
 
 class Stages:

@@ -1,7 +1,7 @@
 """Command line: the only place that turns SitegenError into a one-line message and exit code.
 
 Exit codes: 0 success (warnings may have been printed); 1 the command ran but found problems
-it was asked to fail on (--strict, an import with warnings during build, `check` findings);
+it was asked to fail on (import or build --strict with warnings, `check` findings);
 2 it could not run (bad config, bad arguments, unreadable content, port in use); 3 sitegen
 itself failed (a bug: -v shows the traceback); 130 interrupted.
 """
@@ -34,7 +34,7 @@ EXAMPLES = {
     "new": "sitegen new my-review        # a new review that builds at once\n"
            "  sitegen new my-review --install 'sitegen @ git+https://github.com/you/sitegen'",
 }
-EXIT_CODES = ("Exit status: 0 done; 1 done, but problems were found (check, import --strict);\n"
+EXIT_CODES = ("Exit status: 0 done; 1 done, but problems were found (check, --strict);\n"
               "2 could not run (the message names the file and the fix); 3 a bug in sitegen;\n"
               "130 interrupted.")
 
@@ -106,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="exit with status 1 when any dump or page gave a warning")
     build = command("build", "Import, then render the whole site into the output folder.")
     site_options(build, "output folder")
+    build.add_argument("--strict", action="store_true",
+                       help="exit with status 1 when the import gave a warning")
     serve = command("serve", "Build, serve the site on 127.0.0.1 under base_url, and rebuild "
                     "and reload open pages whenever content, dumps, theme or config change.")
     site_options(serve, "output folder")
@@ -161,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from sitegen.build import build_site
 
-        return build_site(load_config(args.config, **_overrides(args)))
+        return build_site(load_config(args.config, **_overrides(args)), strict=args.strict)
     if args.command == "serve":
         from sitegen.serve import serve
 

@@ -33,6 +33,7 @@ class Output:
         self.old = target.with_name(target.name + ".old")
         self.written: dict[str, str] = {}  # casefolded path -> path, for case-blind disks
         self.size = 0
+        self.reused = 0  # files taken unchanged from the previous build
         self._dirs: set[Path] = set()
 
     def __enter__(self) -> Output:
@@ -64,6 +65,27 @@ class Output:
             self._dirs.add(dest.parent)
         dest.write_bytes(raw)
         self.size += len(raw)
+
+    def reuse(self, path: str, previous: Path) -> bool:
+        """Take `path` unchanged from the previous build by hard link (no bytes copied);
+        False when the file system cannot, and the caller renders it instead."""
+        rel = _checked(path)
+        key = rel.casefold()
+        if key in self.written:
+            raise OutputError(f"{rel}: two pages want the same output file (the second "
+                              f"would overwrite {self.written[key]}); rename one of them")
+        dest = self.staging / rel
+        if dest.parent not in self._dirs:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent)
+        try:
+            os.link(previous, dest)
+        except OSError:
+            return False
+        self.written[key] = rel
+        self.size += dest.stat().st_size
+        self.reused += 1
+        return True
 
     def commit(self) -> None:
         """Swap the staging folder in: two renames, so the site is never half-written."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import pickle
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from sitegen import charts, exports, mathtext, urls, views
 from sitegen.config import Config, resolve
 from sitegen.errors import ConfigError, SitegenError, SourceError
 from sitegen.model import Page, Paper, Site, slugify
-from sitegen.related import related_papers
 from sitegen.site import shown
 
 log = logging.getLogger(__name__)
@@ -411,7 +411,8 @@ class Renderer:
             loader=jinja2.FileSystemLoader(theme.template_dirs),
             autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        self.env.globals.update(asset=self._asset, url=self._url)
+        self.env.globals.update(asset=self._asset, url=self._url, paper_item=self._paper_item)
+        self._items: dict[tuple[str, str], Markup] = {}
         self.env.filters["plural"] = plural
         self.site = SiteInfo(config.title, config.description, config.author, config.language,
                              config.base_url, config.site_url)
@@ -425,6 +426,19 @@ class Renderer:
     @jinja2.pass_context
     def _asset(self, ctx: jinja2.runtime.Context, name: str) -> str:
         return urls.relative_url(self.assets.path(name), ctx["root"])
+
+    @jinja2.pass_context
+    def _paper_item(self, ctx: jinja2.runtime.Context, paper: PaperView) -> Markup:
+        """partials/paper_item.html for one paper, rendered once per page depth: a paper is
+        listed on many pages (tags, home, timeline), and page-relative links differ only
+        by depth. The partial sees `paper`, `root` and `site`."""
+        key = (paper.path, ctx["root"])
+        item = self._items.get(key)
+        if item is None:
+            template = self.env.get_template("partials/paper_item.html")
+            item = self._items[key] = Markup(template.render(paper=paper, root=ctx["root"],
+                                                             site=self.site))
+        return item
 
     def render(self, job: Job) -> str:
         # The 404 page is served at any missing URL, so only absolute links work there.
@@ -485,6 +499,8 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
     view_data = Views(site, config, md)
     papers = view_data.ordered(site)
     if related is None:
+        from sitegen.related import related_papers  # scipy: imported only when needed
+
         related = related_papers(site)
     axis = charts.axis(site.papers)
     names = {t.slug: t.name for t in site.tags}
@@ -550,15 +566,34 @@ def navigation(site: Site) -> tuple[tuple[str, str], ...]:
 def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
                 write: Callable[[str, str | bytes], None],
                 progress: Callable[[int, int], None] | None = None,
-                related: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, str]]:
-    """Render and write every page and asset; returns (kind, path) of each page written."""
+                related: dict[str, tuple[str, ...]] | None = None,
+                reuse: Callable[[str, str], bool] | None = None,
+                salt: str = "") -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Render and write every page and asset.
+
+    Returns (kind, path) of each page, and each page file's key: a hash of everything the
+    page is made from (its template, path and view data, plus `salt` for what every page
+    shares: theme, config, asset names). `reuse(file, key)` may take a file whose key is
+    unchanged from the previous build instead of rendering it again.
+    """
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
     jobs = list(page_jobs(site, config, md, related))
+    keys: dict[str, str] = {}
     for done, job in enumerate(jobs, 1):
-        write(urls.output_file(job.path), renderer.render(job))
+        file = urls.output_file(job.path)
+        keys[file] = key = job_key(job, salt)
+        if reuse is None or not reuse(file, key):
+            write(file, renderer.render(job))
         if progress:
             progress(done, len(jobs))
     for name, path in assets.paths.items():
         write(path, assets.files[name])
-    return [(job.kind, job.path) for job in jobs]
+    return [(job.kind, job.path) for job in jobs], keys
+
+
+def job_key(job: Job, salt: str) -> str:
+    """Same view data, same template and salt -> same page bytes (rendering is deterministic)."""
+    data = pickle.dumps((salt, job.template, job.path, job.title, job.description,
+                         job.context), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

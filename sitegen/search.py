@@ -128,6 +128,15 @@ def lunr_js(config: Config) -> bytes:
     raise SitegenError(f"{config.root / LUNR_FILE}: not found; search needs lunr.js (run npm ci)")
 
 
+# Change with every paper: pages never link them by name, search/manifest.json does.
+DATA_ASSETS = ("search-docs.json", "search-index.json")
+
+
+def manifest(paths: dict[str, str]) -> bytes:
+    """search/manifest.json: the data files' hashed paths, from the site root."""
+    return dumps({"docs": paths["search-docs.json"], "index": paths["search-index.json"]})
+
+
 def search_assets(site: Site, config: Config) -> dict[str, bytes]:
     """Every generated file the search needs, by asset name; the scripts and styles that
     use them are theme assets (search.js, search-worker.js, search.css)."""

@@ -25,6 +25,7 @@ ASSETS = "assets/"
 TAGS = "tags/"
 TIMELINE = "timeline/"
 SEARCH = "search/"
+SEARCH_MANIFEST = "search/manifest.json"  # hashed names of the search data files
 ALL_PAPERS = "papers/"  # the sortable, filterable table of every paper
 NEW = "new/"  # papers first seen in the latest dump, and what each dump added
 TOP = "top/"  # most upvoted, overall and per tag

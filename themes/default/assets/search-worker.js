@@ -164,8 +164,8 @@
     };
   };
 
-  function fetchJSON(url) {
-    return fetch(url).then(function (response) {
+  function fetchJSON(url, options) {
+    return fetch(url, options).then(function (response) {
       if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
       return response.json();
     });
@@ -177,7 +177,12 @@
       var message = event.data;
       if (message.type === 'init' && !ready) {
         scope.importScripts(message.lunr);
-        ready = Promise.all([fetchJSON(message.index), fetchJSON(message.docs)])
+        // Revalidated on every load: it is the one file whose name never changes.
+        ready = fetchJSON(message.manifest, { cache: 'no-cache' })
+          .then(function (files) {
+            return Promise.all([fetchJSON(new URL(files.index, message.root).href),
+              fetchJSON(new URL(files.docs, message.root).href)]);
+          })
           .then(function (data) { return new Engine(scope.lunr, data[0], data[1]); });
         ready.then(function () { scope.postMessage({ type: 'ready' }); },
           function (error) { scope.postMessage({ type: 'error', message: String(error) }); });

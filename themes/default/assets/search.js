@@ -85,8 +85,10 @@
     worker.postMessage({
       type: 'init',
       lunr: absolute(form, 'lunr'),
-      index: absolute(form, 'index'),
-      docs: absolute(form, 'docs')
+      // The data files' names change with every paper added; pages only know this manifest,
+      // so an unchanged page stays byte-identical between builds.
+      manifest: absolute(form, 'manifest'),
+      root: engine.root
     });
     return engine;
   }

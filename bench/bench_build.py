@@ -1,0 +1,197 @@
+"""Whole-process build benchmark: synthetic reviews of 1k-50k papers, four scenarios.
+
+    .venv/bin/python bench/bench_build.py                      # 1k, 5k, 10k, 50k; 3 runs each
+    .venv/bin/python bench/bench_build.py --sizes 1000 5000 --runs 5
+
+Each review is written as card-layout dumps (500 papers a dump, with authors, dates and
+upvotes) made from the example dumps by bench/synth.py, plus the example's config.yml
+(taxonomy) and hand-written pages, in a RAM disk (/dev/shm) when there is one. Scenarios,
+each timed as a whole `sitegen build` process (median of --runs), from the same starting
+state every run:
+
+  first    dumps only: import writes every page, then the site (a review's first build)
+  full     pages exist, no cache, no output (a fresh clone on CI without a restored cache)
+  noop     nothing changed since the last build
+  dump     one new dump of 100 papers lands
+  template one template (tag.html, via theme_overrides) changes
+
+Reported: wall time, the build's own per-stage times, peak memory (max RSS of the build
+process), output size, search index size raw and gzipped, and microseconds per paper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+from synth import synthetic_papers  # noqa: E402
+
+SCENARIOS = ("first", "full", "noop", "dump", "template")
+PER_DUMP = 500
+
+
+def write_dump(path: Path, papers, seed: int) -> None:
+    """Card layout as Hugging Face shows it; some cards lack authors, upvotes or a year."""
+    lines = ["new", "", "Get trending papers in your email inbox!", "", "Subscribe", "",
+             "Daily Papers", "", "byAK and the research community", ""]
+    for i, paper in enumerate(papers):
+        lines += [paper.title, "", paper.abstract, ""]
+        if (i + seed) % 7:
+            lines.append(f"  • {(i * 7 + seed) % 12 + 1} authors")
+        lines.append("·")
+        votes = f" {(i * 13 + seed) % 90}" if (i + seed) % 5 else ""
+        lines += [paper.date.strftime("%b %-d, %Y") + votes, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def make_review(root: Path, n: int) -> Path:
+    shutil.copytree(REPO / "content", root / "content",
+                    ignore=shutil.ignore_patterns("papers", "dumps"))
+    (root / "content" / "dumps").mkdir()
+    (root / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", root / "config.yml")
+    (root / "node_modules").symlink_to(REPO / "node_modules")
+    papers = synthetic_papers(n, seed=0)
+    for start in range(0, n, PER_DUMP):
+        write_dump(root / "content" / "dumps" / f"{start // PER_DUMP:04d}.txt",
+                   papers[start:start + PER_DUMP], seed=start)
+    extra = synthetic_papers(100, seed=n + 1)
+    write_dump(root / "new-dump.txt", extra, seed=1)  # lands in the "dump" scenario
+    overrides = root / "overrides" / "templates"
+    overrides.mkdir(parents=True)
+    tag_html = (REPO / "themes" / "default" / "templates" / "tag.html").read_text()
+    (overrides / "tag.html").write_text(tag_html)
+    with open(root / "config.yml", "a", encoding="utf-8") as config:
+        config.write("\ntheme_overrides: overrides\n")
+    return root
+
+
+def build(root: Path) -> tuple[float, int, dict[str, float], str]:
+    """(wall seconds, peak RSS in MB, stage times, stderr) of one `sitegen build` process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"build failed in {root}:\n{err}")
+    stages = {name: float(sec) for name, sec in
+              re.findall(r"(\w+) (\d+\.\d+)s", (re.findall(r"time: (.*)", err) or [""])[-1])}
+    return wall, usage.ru_maxrss // 1024, stages, err
+
+
+def snapshot(root: Path, into: Path) -> None:
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir()
+    for name in ("content", "_site", ".sitegen-cache", "overrides"):
+        if (root / name).exists():
+            shutil.copytree(root / name, into / name, symlinks=True)
+
+
+def restore(root: Path, saved: Path) -> None:
+    for name in ("content", "_site", ".sitegen-cache", "overrides"):
+        shutil.rmtree(root / name, ignore_errors=True)
+        if (saved / name).exists():
+            shutil.copytree(saved / name, root / name, symlinks=True)
+
+
+def prepare(root: Path, scenario: str, clean: Path, built: Path) -> None:
+    """Put the review in the scenario's starting state (not timed)."""
+    if scenario == "first":
+        restore(root, clean)
+    elif scenario == "full":
+        restore(root, built)
+        shutil.rmtree(root / "_site", ignore_errors=True)
+        shutil.rmtree(root / ".sitegen-cache", ignore_errors=True)
+    else:
+        restore(root, built)
+        if scenario == "dump":
+            shutil.copy(root / "new-dump.txt", root / "content" / "dumps" / "9999.txt")
+        elif scenario == "template":
+            tag = root / "overrides" / "templates" / "tag.html"
+            tag.write_text(tag.read_text().replace("{% block content %}",
+                                                   "{% block content %}<!-- changed -->", 1))
+
+
+def sizes(root: Path) -> tuple[int, int, int]:
+    out = root / "_site"
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    index = next(out.glob("assets/search-index*.json"), None)
+    raw = index.read_bytes() if index else b""
+    return total, len(raw), len(gzip.compress(raw, 6))
+
+
+def bench_size(n: int, runs: int, base: Path) -> list[dict]:
+    root = make_review(base / f"review-{n}", n)
+    clean = base / f"clean-{n}"
+    snapshot(root, clean)
+    build(root)  # the state the incremental scenarios start from
+    built = base / f"built-{n}"
+    snapshot(root, built)
+    out_bytes, index_raw, index_gz = sizes(root)
+    rows = []
+    for scenario in SCENARIOS:
+        samples = []
+        for _ in range(runs):
+            prepare(root, scenario, clean, built)
+            samples.append(build(root))
+        wall = statistics.median(s[0] for s in samples)
+        middle = min(samples, key=lambda s: abs(s[0] - wall))
+        rows.append({"papers": n, "scenario": scenario, "wall": wall,
+                     "rss": max(s[1] for s in samples), "stages": middle[2],
+                     "us_per_paper": wall / n * 1e6, "output": out_bytes,
+                     "index": index_raw, "index_gz": index_gz})
+        print(f"  {n:>6} {scenario:<9} {wall:7.2f} s  {rows[-1]['rss']:5d} MB  "
+              + ", ".join(f"{k} {v:.2f}" for k, v in middle[2].items()), flush=True)
+    for folder in (root, clean, built):
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| papers | scenario | wall (s) | µs/paper | peak RSS (MB) | slowest stages (s) "
+            "| output (MB) | index raw / gz (MB) |\n|---:|---|---:|---:|---:|---|---:|---:|")
+    lines = [head]
+    for r in rows:
+        stages = sorted(r["stages"].items(), key=lambda kv: -kv[1])[:3]
+        lines.append(
+            f"| {r['papers']:,} | {r['scenario']} | {r['wall']:.2f} | {r['us_per_paper']:.0f} "
+            f"| {r['rss']} | {', '.join(f'{k} {v:.2f}' for k, v in stages)} "
+            f"| {r['output'] / 1e6:.1f} | {r['index'] / 1e6:.1f} / {r['index_gz'] / 1e6:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 50000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    ram = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, output in {'RAM disk' if ram else 'temp folder'}")
+    rows = []
+    with tempfile.TemporaryDirectory(dir=ram) as tmp:
+        for n in args.sizes:
+            rows += bench_size(n, args.runs, Path(tmp))
+    print()
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

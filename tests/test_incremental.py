@@ -1,0 +1,98 @@
+"""Incremental builds: after every kind of change, the output equals a clean full build."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+from sitegen import pages
+from sitegen.build import build_site
+from sitegen.config import load_config
+
+NEW_DUMP = """Daily Papers
+
+Grokking Beyond the Edge: A Fresh Look at Delayed Generalization
+
+We revisit grokking, the delayed generalization of networks trained long past overfitting,
+and show when it appears on modular arithmetic. Experiments cover many settings and seeds.
+
+  • 3 authors
+·
+Mar 3, 2025 12
+"""
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def clean_build(project: Path, scratch: Path) -> dict[str, bytes]:
+    """The same review built from scratch elsewhere: no cache, no previous output."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(project, scratch, symlinks=True,
+                    ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    assert build_site(load_config(scratch / "config.yml")) == 0
+    return tree(scratch / "_site")
+
+
+def edit_front_matter(path: Path, **changes) -> None:
+    import yaml
+
+    meta, body, _ = pages.split_front_matter(path.read_text(encoding="utf-8"), path)
+    meta.update(changes)
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+                    + "---\n" + body, encoding="utf-8")
+
+
+def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    config_path = imported / "config.yml"
+    papers = imported / "content" / "papers"
+    rare = "federated-learning"  # two example papers: removing it removes its tag page
+
+    def change_template():
+        overrides = imported / "overrides" / "templates"
+        overrides.mkdir(parents=True)
+        tag = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
+               / "tag.html").read_text(encoding="utf-8")
+        (overrides / "tag.html").write_text(tag.replace("{% block content %}",
+                                                        "{% block content %}<!-- v2 -->", 1))
+        config_path.write_text(config_path.read_text() + "\ntheme_overrides: overrides\n")
+
+    def remove_tag():
+        for path in papers.glob("*.md"):
+            paper, _ = pages.read_page(path)
+            if rare in paper.tags:
+                edit_front_matter(path, tags=[t for t in paper.tags if t != rare])
+
+    steps = [
+        ("nothing", lambda: None),
+        ("new dump", lambda: (imported / "content" / "dumps" / "004_new.txt").write_text(
+            NEW_DUMP, encoding="utf-8")),
+        ("edited page", lambda: edit_front_matter(
+            next(iter(sorted(papers.glob("*.md")))), title="A Corrected Title", status="read")),
+        ("removed tag", remove_tag),
+        ("changed template", change_template),
+        ("changed config", lambda: config_path.write_text(
+            config_path.read_text().replace("title: Generalization in Deep Learning",
+                                            "title: Generalization, Revisited"))),
+        ("deleted output file", lambda: next((imported / "_site" / "papers").rglob(
+            "index.html")).unlink()),
+    ]
+    assert build_site(load_config(config_path)) == 0
+    for name, change in steps:
+        change()
+        caplog.clear()
+        assert build_site(load_config(config_path)) == 0, name
+        assert tree(imported / "_site") == clean_build(imported, tmp_path / "clean"), name
+        if name == "nothing":
+            assert "is up to date" in caplog.text
+        elif name in ("edited page", "removed tag"):
+            reused = int(re.search(r"(\d+) pages unchanged", caplog.text).group(1))
+            assert reused > 150, f"{name}: only {reused} pages reused"
+    assert not (imported / "_site" / "tags" / rare).exists()
+    assert "<!-- v2 -->" in (imported / "_site" / "tags" / "learning-theory" /
+                             "index.html").read_text()
