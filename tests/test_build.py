@@ -384,8 +384,8 @@ def test_cli_build_honours_output_and_base_url_and_summarises(tiny, capsys):
     messages = capsys.readouterr().err
     assert re.search(r"\d+ pages \(1 home, 1 paper, 1 papers, 1 new, 1 top, 1 tags, 1 tag, "
                      r"1 timeline, 1 page, 1 search, 1 404\)", messages)
-    assert re.search(r"time: import [\d.]+s, check [\d.]+s, load [\d.]+s, .*render [\d.]+s.*\(total",
-                     messages)
+    assert re.search(r"time: import [\d.]+s, check [\d.]+s, load [\d.]+s, "
+                     r".*render [\d.]+s.*\(total", messages)
 
 
 def test_cli_reports_a_bad_page_in_one_line_and_exits_2(tiny, capsys):
