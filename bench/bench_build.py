@@ -82,7 +82,8 @@ def make_review(root: Path, n: int) -> Path:
 def build(root: Path) -> tuple[float, int, dict[str, float], str]:
     """(wall seconds, peak RSS in MB, stage times, stderr) of one `sitegen build` process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=root,
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's sitegen, installed or not
+    proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
