@@ -16,15 +16,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sitegen import exports, feeds, urls
-from sitegen.cache import BuildCache, PageStore, digest
+from sitegen.cache import BuildCache, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.importer import import_dumps
 from sitegen.output import Output
+from sitegen.parallel import Background
 from sitegen.render import collect_assets, load_theme, render_site
 from sitegen.search import DATA_ASSETS, lunr_js, manifest, search_assets
 from sitegen.site import load_site
 
 log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 300  # papers; below this a second process costs more than it saves
 
 
 def build_site(config: Config, strict: bool = False) -> int:
@@ -47,23 +50,28 @@ def build_site(config: Config, strict: bool = False) -> int:
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
-    with clock("search"):  # the index and result records, as hashed assets
-        assets = collect_assets(theme, search_assets(site, config))
+    # The search index needs no other stage: build it on the second core meanwhile.
+    search = Background(search_assets, site, config, parallel=len(site.papers) >= PARALLEL_FROM)
     with clock("related"):  # every paper page lists its most related papers
         from sitegen.related import related_papers  # scipy: imported only when needed
 
         related = related_papers(site)
+    with clock("search"):  # waits for the index and result records, as hashed assets
+        assets = collect_assets(theme, search.result())
     # What every page shares; the search data's names are left out (pages reach them through
     # search/manifest.json), so a new paper does not change every page.
     salt = digest(repr((config, inputs["theme"], sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
-    reusable = _reusable(previous, target)
+    html = HtmlStore(cache)
     with Output(target) as out:
         with clock("render"):
             pages, keys = render_site(
                 site, config, theme, assets, out.write, Progress("render"), related,
-                reuse=lambda file, key: reusable.get(file) == key and out.reuse(
-                    file, target / file), salt=salt)
+                reuse=lambda file, key: (src := html.get(key)) is not None and out.reuse(
+                    file, src), salt=salt)
+            for file, key in keys.items():
+                if html.get(key) is None:  # rendered this time: keep it for the next build
+                    html.put(key, out.staging / file)
         with clock("feeds"):
             out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
             out.write(urls.PAPERS_JSON, feeds.papers_json(site))
@@ -78,7 +86,8 @@ def build_site(config: Config, strict: bool = False) -> int:
             out.write(urls.ROBOTS, feeds.robots_txt(config))
         with clock("swap"):
             out.commit()
-    cache.save("build", {"inputs": inputs, "output": listing(target), "keys": keys})
+    cache.save("build", {"inputs": inputs, "output": listing(target)})
+    html.save()
     store.save()
     kinds = Counter(kind for kind, _ in pages)
     reused = out.reused
@@ -124,26 +133,16 @@ def _tree_digest(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
-def listing(target: Path) -> dict[str, tuple[int, int, int]]:
-    """Every output file with its size, mtime and inode: a changed or deleted file means the
-    output is no longer what the last build wrote."""
+def listing(target: Path) -> dict[str, tuple[int, int]]:
+    """Every output file with its size and mtime: a changed or deleted file means the output
+    is no longer what the last build wrote."""
     files = {}
     for folder, _, names in os.walk(target):
         for name in names:
             path = os.path.join(folder, name)
             st = os.stat(path)
-            files[os.path.relpath(path, target)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            files[os.path.relpath(path, target)] = (st.st_size, st.st_mtime_ns)
     return files
-
-
-def _reusable(previous: dict, target: Path) -> dict[str, str]:
-    """Page file -> key, for files of the last build still exactly as it wrote them."""
-    recorded = previous.get("output") or {}
-    if not recorded or not target.is_dir():
-        return {}
-    current = listing(target)
-    return {file: key for file, key in (previous.get("keys") or {}).items()
-            if file in recorded and current.get(file) == recorded[file]}
 
 
 class Stages:

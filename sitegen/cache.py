@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
+import shutil
 import sys
 from functools import cache
 from pathlib import Path
@@ -94,3 +96,53 @@ class PageStore:
 
     def save(self) -> None:
         self.cache.save("pages", self.seen)
+
+
+class HtmlStore:
+    """Rendered pages by key (cache_dir/html/<key>), so a page whose inputs are unchanged is
+    linked into the output instead of rendered, on CI too, where only the cache is restored.
+
+    Files are hard links shared with the output when the file system allows; each is
+    trusted only while its size and mtime are as recorded, so a file edited in place in the
+    output is rendered again rather than reused.
+    """
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+        self.folder = cache.folder / "html" if cache.folder else None
+        self.index: dict[str, tuple[int, int]] = cache.load("html", {})
+        self.used: dict[str, tuple[int, int]] = {}
+
+    def get(self, key: str) -> Path | None:
+        if self.folder is None or key not in self.index:
+            return None
+        path = self.folder / key
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != self.index[key]:
+            return None
+        self.used[key] = self.index[key]
+        return path
+
+    def put(self, key: str, rendered: Path) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / key
+        path.unlink(missing_ok=True)
+        try:
+            os.link(rendered, path)
+        except OSError:
+            shutil.copy2(rendered, path)
+        st = path.stat()
+        self.used[key] = (st.st_size, st.st_mtime_ns)
+
+    def save(self) -> None:
+        """Keep only the pages of this build, so the cache does not grow without bound."""
+        if self.folder is None:
+            return
+        for key in set(self.index) - set(self.used):
+            (self.folder / key).unlink(missing_ok=True)
+        self.cache.save("html", self.used)

@@ -1,0 +1,50 @@
+"""Run one pure computation in a second process while the build goes on in this one.
+
+The child is forked, so it inherits its inputs (the whole Site) without pickling them; only
+the result travels back. Results are the same bytes either way, so output stays
+deterministic. Where fork is unavailable, or the work is small, it runs in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, fn: Callable[..., Any], *args: Any, parallel: bool = True):
+        self.fn, self.args = fn, args
+        self.conn = self.process = None
+        if parallel and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.conn, child = context.Pipe(duplex=False)
+            self.process = context.Process(target=self._child, args=(child,), daemon=True)
+            self.process.start()
+            child.close()
+
+    def _child(self, conn) -> None:
+        try:
+            conn.send((True, self.fn(*self.args)))
+        except BaseException as exc:  # noqa: BLE001 - the parent re-runs it to raise properly
+            conn.send((False, repr(exc)))
+        finally:
+            conn.close()
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.fn(*self.args)
+        try:
+            ok, value = self.conn.recv()
+        except EOFError:  # the child died (killed, out of memory)
+            ok, value = False, "worker process ended without a result"
+        self.process.join()
+        if ok:
+            return value
+        # Errors are re-raised from a run in this process: same input, same exception, with
+        # its own type and message for the CLI.
+        log.debug("background %s failed (%s); running it here", self.fn.__name__, value)
+        return self.fn(*self.args)
