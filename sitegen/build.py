@@ -58,9 +58,10 @@ def build_site(config: Config, strict: bool = False) -> int:
         related = related_papers(site)
     with clock("search"):  # waits for the index and result records, as hashed assets
         assets = collect_assets(theme, search.result())
-    # What every page shares; the search data's names are left out (pages reach them through
-    # search/manifest.json), so a new paper does not change every page.
-    salt = digest(repr((config, inputs["theme"], sorted(
+    # What every page shares (templates count per page, in render.py); the search data's
+    # names are left out (pages reach them through search/manifest.json), so a new paper
+    # does not change every page.
+    salt = digest(repr((config, sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
     with Output(target) as out:

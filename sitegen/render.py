@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element
 
 import jinja2
+import jinja2.meta
 import markdown
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
@@ -212,6 +213,15 @@ class TagRef:
 
 
 @dataclass(frozen=True)
+class TagLink:
+    """A tag as a paper shows it. No count: a paper's page must not change (and be rendered
+    again) just because another paper got the same tag."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     captured: str  # ISO date the dump was captured, or ''
@@ -227,7 +237,7 @@ class PaperView:
     upvotes: int | None
     authors: str
     organization: str
-    tags: tuple[TagRef, ...]
+    tags: tuple[TagLink, ...]
     links: tuple[Link, ...]
     abstract: tuple[str, ...]  # paragraphs, plain text
     sources: tuple[Source, ...]  # first one: where it was first seen
@@ -343,7 +353,8 @@ class Views:
                           for t in site.tags)
 
     def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer) -> PaperView:
-        tags = tuple(dict.fromkeys(self.tag_refs[slugify(t)] for t in paper.tags))
+        tags = tuple(dict.fromkeys(TagLink(ref.name, ref.path) for ref in
+                                   (self.tag_refs[slugify(t)] for t in paper.tags)))
         sources = tuple(Source(name, (c.isoformat() if (c := config.dump_settings(name)
                                                           .captured) else ""))
                         for name in paper.sources)
@@ -413,6 +424,7 @@ class Renderer:
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.globals.update(asset=self._asset, url=self._url, paper_item=self._paper_item)
         self._items: dict[tuple[str, str], Markup] = {}
+        self._digests: dict[str, str] = {}
         self.env.filters["plural"] = plural
         self.site = SiteInfo(config.title, config.description, config.author, config.language,
                              config.base_url, config.site_url)
@@ -439,6 +451,29 @@ class Renderer:
             item = self._items[key] = Markup(template.render(paper=paper, root=ctx["root"],
                                                              site=self.site))
         return item
+
+    def template_digest(self, name: str) -> str:
+        """A hash of a template and every template it extends, includes or imports, so a
+        changed template re-renders only the pages that use it. A template naming another
+        through a variable depends on the whole theme."""
+        if name not in self._digests:
+            self._digests[name] = ""  # a cycle resolves to the parts seen so far
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            parts = [source]
+            refs = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+            if "paper_item(" in source:  # the paper_item() global renders this partial
+                refs.append("partials/paper_item.html")
+            for ref in refs:
+                parts.append(self._theme_digest() if ref is None else self.template_digest(ref))
+            self._digests[name] = hashlib.blake2b("\0".join(parts).encode(),
+                                                  digest_size=16).hexdigest()
+        return self._digests[name]
+
+    def _theme_digest(self) -> str:
+        names = sorted(self.env.loader.list_templates())
+        return hashlib.blake2b("\0".join(
+            n + self.env.loader.get_source(self.env, n)[0] for n in names).encode(),
+            digest_size=16).hexdigest()
 
     def render(self, job: Job) -> str:
         # The 404 page is served at any missing URL, so only absolute links work there.
@@ -582,7 +617,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
     keys: dict[str, str] = {}
     for done, job in enumerate(jobs, 1):
         file = urls.output_file(job.path)
-        keys[file] = key = job_key(job, salt)
+        keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))
         if reuse is None or not reuse(file, key):
             write(file, renderer.render(job))
         if progress:

@@ -53,14 +53,17 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
     papers = imported / "content" / "papers"
     rare = "federated-learning"  # two example papers: removing it removes its tag page
 
+    # The site overrides tag.html from the start; the "changed template" step edits it.
+    overrides = imported / "overrides" / "templates"
+    overrides.mkdir(parents=True)
+    tag_html = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
+                / "tag.html").read_text(encoding="utf-8")
+    (overrides / "tag.html").write_text(tag_html)
+    config_path.write_text(config_path.read_text() + "\ntheme_overrides: overrides\n")
+
     def change_template():
-        overrides = imported / "overrides" / "templates"
-        overrides.mkdir(parents=True)
-        tag = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
-               / "tag.html").read_text(encoding="utf-8")
-        (overrides / "tag.html").write_text(tag.replace("{% block content %}",
-                                                        "{% block content %}<!-- v2 -->", 1))
-        config_path.write_text(config_path.read_text() + "\ntheme_overrides: overrides\n")
+        (overrides / "tag.html").write_text(tag_html.replace(
+            "{% block content %}", "{% block content %}<!-- v2 -->", 1))
 
     def remove_tag():
         for path in papers.glob("*.md"):
@@ -94,7 +97,7 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
             assert "is up to date" in caplog.text
         elif name == "output folder gone":
             assert re.search(r"(\d+) pages \(.*; \1 pages unchanged", caplog.text)
-        elif name in ("edited page", "removed tag"):
+        elif name in ("new dump", "edited page", "removed tag", "changed template"):
             reused = int(re.search(r"(\d+) pages unchanged", caplog.text).group(1))
             assert reused > 150, f"{name}: only {reused} pages reused"
     assert not (imported / "_site" / "tags" / rare).exists()
