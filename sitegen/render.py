@@ -458,9 +458,13 @@ class Renderer:
         through a variable depends on the whole theme."""
         if name not in self._digests:
             self._digests[name] = ""  # a cycle resolves to the parts seen so far
-            source, _, _ = self.env.loader.get_source(self.env, name)
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)
+                refs = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+            except jinja2.TemplateError:  # render() reports it, with file and line
+                self._digests[name] = self._theme_digest()
+                return self._digests[name]
             parts = [source]
-            refs = list(jinja2.meta.find_referenced_templates(self.env.parse(source)))
             if "paper_item(" in source:  # the paper_item() global renders this partial
                 refs.append("partials/paper_item.html")
             for ref in refs:
