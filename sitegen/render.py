@@ -13,6 +13,7 @@ resolve the same way, and get a content hash in their file name.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import logging
 import pickle
@@ -619,6 +620,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
     md = MarkdownRenderer()
     jobs = list(page_jobs(site, config, md, related))
     keys: dict[str, str] = {}
+    _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
     for done, job in enumerate(jobs, 1):
         file = urls.output_file(job.path)
         keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))
@@ -626,6 +628,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
             write(file, renderer.render(job))
         if progress:
             progress(done, len(jobs))
+    _VIEW_DIGESTS.clear()
     for name, path in assets.paths.items():
         write(path, assets.files[name])
     return [(job.kind, job.path) for job in jobs], keys
@@ -633,6 +636,29 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
 
 def job_key(job: Job, salt: str) -> str:
     """Same view data, same template and salt -> same page bytes (rendering is deterministic)."""
-    data = pickle.dumps((salt, job.template, job.path, job.title, job.description,
-                         job.context), protocol=pickle.HIGHEST_PROTOCOL)
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    out = io.BytesIO()
+    _KeyPickler(out).dump((salt, job.template, job.path, job.title, job.description,
+                           job.context))
+    return hashlib.blake2b(out.getbuffer(), digest_size=16).hexdigest()
+
+
+_VIEW_DIGESTS: dict[int, tuple[PaperView, str]] = {}
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles a paper view as the hash of its own pickle, computed once per view: a paper
+    appears on many pages (tags, lists, related), and its abstract need not be hashed each
+    time. The view is kept with its hash so its id cannot be reused by another object."""
+
+    def __init__(self, file: io.BytesIO):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def persistent_id(self, obj: object) -> str | None:
+        if type(obj) is not PaperView:
+            return None
+        known = _VIEW_DIGESTS.get(id(obj))
+        if known is None or known[0] is not obj:
+            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            known = _VIEW_DIGESTS[id(obj)] = (obj, hashlib.blake2b(data, digest_size=16)
+                                              .hexdigest())
+        return known[1]

@@ -13,6 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DUMPS = REPO / "content" / "dumps"
+EXAMPLE_BASE = "/sub/path/"
+EXAMPLE_SITE_URL = "https://reviewer.example.org/sub/path/"
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -48,6 +50,22 @@ def imported(project: Path, _imported_example: Path) -> Path:
     shutil.rmtree(project / "content" / "papers")
     shutil.copytree(_imported_example / "content" / "papers", project / "content" / "papers")
     return project
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory) -> Path:
+    """The example review imported and built once under a sub-path with a site_url; returns
+    the project. Read-only: tests that change content build their own."""
+    from sitegen.build import build_site
+    from sitegen.config import load_config
+
+    root = tmp_path_factory.mktemp("built") / "review"
+    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
+    (root / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", root / "config.yml")
+    config = load_config(root / "config.yml", base_url=EXAMPLE_BASE, site_url=EXAMPLE_SITE_URL)
+    assert build_site(config) == 0
+    return root
 
 
 class _PrefixHandler(http.server.SimpleHTTPRequestHandler):

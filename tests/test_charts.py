@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -14,8 +13,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from sitegen import charts
-from sitegen.build import build_site
-from sitegen.config import load_config
 from sitegen.model import Paper, slugify
 from sitegen.pages import read_page
 
@@ -65,13 +62,8 @@ def test_the_svg_is_an_image_with_a_title_a_description_and_one_bar_per_busy_mon
 # ---------------------------------------------------------------- the example site
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("charts")
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    assert build_site(load_config(root / "config.yml", base_url=BASE)) == 0
-    return root
+def example(built_example: Path) -> Path:
+    return built_example
 
 
 def _papers(root: Path) -> list[Paper]:

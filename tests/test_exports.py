@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urljoin
@@ -29,13 +28,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("exports")
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    assert build_site(load_config(root / "config.yml", base_url=BASE, site_url=SITE_URL)) == 0
-    return root
+def example(built_example: Path) -> Path:
+    return built_example
 
 
 @pytest.fixture(scope="module")

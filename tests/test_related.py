@@ -4,7 +4,6 @@ blocked, deterministic, and shown on every paper page of a site built under a su
 from __future__ import annotations
 
 import random
-import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urljoin
@@ -13,7 +12,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from sitegen import related
-from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper, Site, Tag
 from sitegen.related import related_papers, tokens
@@ -24,14 +22,8 @@ BASE = "/sub/path/"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory) -> Path:
-    """The example review, imported and built under a sub-path; returns the project."""
-    root = tmp_path_factory.mktemp("related")
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    assert build_site(load_config(root / "config.yml", base_url=BASE)) == 0
-    return root
+def example(built_example: Path) -> Path:
+    return built_example
 
 
 @pytest.fixture(scope="module")
