@@ -64,14 +64,21 @@ def build_site(config: Config, strict: bool = False) -> int:
     salt = digest(repr((config, sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
+    reused: set[str] = set()
+
+    def reuse(file: str, key: str) -> bool:
+        src = html.get(key)
+        if src is not None and out.reuse(file, src):
+            reused.add(file)
+            return True
+        return False
+
     with Output(target) as out:
         with clock("render"):
-            pages, keys = render_site(
-                site, config, theme, assets, out.write, Progress("render"), related,
-                reuse=lambda file, key: (src := html.get(key)) is not None and out.reuse(
-                    file, src), salt=salt)
+            pages, keys = render_site(site, config, theme, assets, out.write,
+                                      Progress("render"), related, reuse=reuse, salt=salt)
             for file, key in keys.items():
-                if html.get(key) is None:  # rendered this time: keep it for the next build
+                if file not in reused:  # rendered this time: keep it for the next build
                     html.put(key, out.staging / file)
         with clock("feeds"):
             out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
@@ -91,10 +98,9 @@ def build_site(config: Config, strict: bool = False) -> int:
     html.save()
     store.save()
     kinds = Counter(kind for kind, _ in pages)
-    reused = out.reused
     log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
              len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
-             len(assets.paths), out.size / 1e6, reused)
+             len(assets.paths), out.size / 1e6, len(reused))
     log.info("time: %s", clock.summary())
     return _status(report, strict)
 

@@ -33,7 +33,6 @@ class Output:
         self.old = target.with_name(target.name + ".old")
         self.written: dict[str, str] = {}  # casefolded path -> path, for case-blind disks
         self.size = 0
-        self.reused = 0  # files taken unchanged from the previous build
         self._dirs: set[Path] = set()
 
     def __enter__(self) -> Output:
@@ -84,7 +83,6 @@ class Output:
             return False
         self.written[key] = rel
         self.size += dest.stat().st_size
-        self.reused += 1
         return True
 
     def commit(self) -> None:

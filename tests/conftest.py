@@ -18,17 +18,21 @@ EXAMPLE_SITE_URL = "https://reviewer.example.org/sub/path/"
 CHROMIUM = os.environ.get("SITEGEN_CHROMIUM", "/usr/bin/chromium")
 
 
+def copy_example(dest: Path) -> Path:
+    """A fresh copy of the example project in `dest` (config, dumps, hand-written pages,
+    lunr.js through node_modules), no papers yet."""
+    shutil.copytree(REPO / "content", dest / "content", ignore=shutil.ignore_patterns("papers"))
+    (dest / "content" / "papers").mkdir()
+    shutil.copy(REPO / "config.yml", dest / "config.yml")
+    if (REPO / "node_modules").exists():
+        (dest / "node_modules").symlink_to(REPO / "node_modules")
+    return dest
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A fresh copy of the example project (config, dumps, hand-written pages), no papers yet."""
-    root = tmp_path / "review"
-    shutil.copytree(REPO / "content", root / "content",
-                    ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    if (REPO / "node_modules").exists():
-        (root / "node_modules").symlink_to(REPO / "node_modules")
-    return root
+    """The example project, no papers yet."""
+    return copy_example(tmp_path / "review")
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +40,7 @@ def _imported_example(tmp_path_factory) -> Path:
     from sitegen.config import load_config
     from sitegen.importer import import_dumps
 
-    root = tmp_path_factory.mktemp("imported") / "review"
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
+    root = copy_example(tmp_path_factory.mktemp("imported") / "review")
     import_dumps(load_config(root / "config.yml"))
     return root
 
@@ -59,10 +60,7 @@ def built_example(tmp_path_factory) -> Path:
     from sitegen.build import build_site
     from sitegen.config import load_config
 
-    root = tmp_path_factory.mktemp("built") / "review"
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
+    root = copy_example(tmp_path_factory.mktemp("built") / "review")
     config = load_config(root / "config.yml", base_url=EXAMPLE_BASE, site_url=EXAMPLE_SITE_URL)
     assert build_site(config) == 0
     return root

@@ -6,7 +6,6 @@ no page scrolls sideways on a phone."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.pages import read_page
+from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,10 +37,7 @@ A table, some `code` and a [link](https://example.org/paper):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """The example site with curator notes on one paper; returns (folder, page kind -> path)."""
-    root = tmp_path_factory.mktemp("a11y")
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
+    root = copy_example(tmp_path_factory.mktemp("a11y"))
     config = load_config(root / "config.yml", base_url=PREFIX)
     assert build_site(config) == 0  # imports the dumps
     paths = sorted((root / "content" / "papers").glob("*.md"))

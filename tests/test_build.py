@@ -24,6 +24,7 @@ from sitegen.config import load_config
 from sitegen.errors import SourceError
 from sitegen.model import Paper
 from sitegen.pages import new_page, read_page
+from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -32,12 +33,6 @@ EVIL_ABSTRACT = ('Abstract <script>alert("a")</script> and "><img src=x onerror=
                  "[link](javascript:alert(3)) <a href=\"javascript:alert(4)\">x</a> `code`")
 
 
-def copy_example(dest: Path) -> Path:
-    """The example project as the `project` fixture makes it, for module-wide builds."""
-    shutil.copytree(REPO / "content", dest / "content", ignore=shutil.ignore_patterns("papers"))
-    (dest / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", dest / "config.yml")
-    return dest
 
 
 def build(root: Path, **overrides) -> Path:

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import shutil
 import warnings
 import xml.etree.ElementTree as ET
 from html import escape
@@ -23,6 +22,7 @@ from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper
 from sitegen.pages import new_page, read_page
+from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/sub/path/"
@@ -151,17 +151,12 @@ def test_any_text_renders_to_whitelisted_markup_without_raising(text):
 
 # ---------------------------------------------------------------- the built site
 
-def _example(root: Path) -> Path:
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    return root
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
     """The example review built under a sub-path; returns the project folder."""
-    root = _example(tmp_path_factory.mktemp("math"))
+    root = copy_example(tmp_path_factory.mktemp("math"))
     assert build_site(load_config(root / "config.yml", base_url=BASE)) == 0
     return root
 

@@ -4,7 +4,6 @@ served over HTTP under a sub-path as a GitHub project site is, and nothing logs 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -12,6 +11,7 @@ import pytest
 
 from sitegen.build import build_site
 from sitegen.config import load_config
+from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 PREFIX = "/review/sub/"
@@ -20,11 +20,7 @@ SEARCH_FILES = re.compile(r"/assets/(lunr|search-index|search-docs|search-worker
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("browser") / "review"
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
-    (root / "node_modules").symlink_to(REPO / "node_modules")
+    root = copy_example(tmp_path_factory.mktemp("browser") / "review")
     assert build_site(load_config(root / "config.yml", base_url=PREFIX)) == 0
     return root / "_site"
 

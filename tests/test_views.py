@@ -5,7 +5,6 @@ filters that combine, in a real browser) and the curator's reading workflow."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -18,6 +17,7 @@ from sitegen.exports import code_links
 from sitegen.model import Paper, slugify
 from sitegen.pages import read_page
 from sitegen.views import TOP_PER_TAG
+from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/sub/path/"
@@ -29,10 +29,7 @@ CURATED = {0: "status: key\nrating: 5", 3: "status: key", 5: "status: read\nrati
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
     """The example review with a few curated papers, built under a sub-path."""
-    root = tmp_path_factory.mktemp("views")
-    shutil.copytree(REPO / "content", root / "content", ignore=shutil.ignore_patterns("papers"))
-    (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
+    root = copy_example(tmp_path_factory.mktemp("views"))
     config = load_config(root / "config.yml", base_url=BASE)
     assert build_site(config) == 0  # imports the dumps
     pages = sorted((root / "content" / "papers").glob("*.md"))
