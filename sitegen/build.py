@@ -6,7 +6,7 @@ site is written into a staging folder that replaces the old one only when comple
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import logging
 import os
 import time
@@ -15,17 +15,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sitegen import exports, feeds, urls
-from sitegen.cache import BuildCache, HtmlStore, PageStore, digest
+from sitegen.cache import BuildCache, FileHashes, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
-from sitegen.importer import import_dumps
-from sitegen.output import Output
-from sitegen.parallel import Background
-from sitegen.render import collect_assets, load_theme, render_site
-from sitegen.search import DATA_ASSETS, lunr_js, manifest, search_assets
-from sitegen.site import load_site
+from sitegen.theme import load_theme
 
 log = logging.getLogger(__name__)
+
+LUNR_FOLDER = Path("node_modules") / "lunr"  # where search.lunr_js looks, project first
 
 PARALLEL_FROM = 300  # papers; below this a second process costs more than it saves
 
@@ -35,18 +31,34 @@ def build_site(config: Config, strict: bool = False) -> int:
     1: `strict` and the import reported problems."""
     clock = Stages()
     cache = BuildCache(resolve(config, config.cache_dir))
+    hashes = FileHashes(cache)
+    target = resolve(config, config.output_dir)
+    with clock("check"):  # every input hashed: nothing changed since the last build?
+        inputs = input_fingerprint(config, hashes)
+        previous = cache.load("build", {})
+        up_to_date = previous.get("inputs") == inputs and previous.get("output") == listing(target)
+    if up_to_date:  # the import too would find nothing to do: replay what it said
+        hashes.save()
+        warnings, lines = previous["import"]
+        _log_import(warnings, lines)
+        log.info("%s is up to date (nothing changed since the last build)", target)
+        log.info("time: %s", clock.summary())
+        return _status(warnings, strict)
+    # Imported only now, so that a no-op build never loads Jinja, Markdown or numpy.
+    from sitegen import exports, feeds, urls
+    from sitegen.importer import import_dumps
+    from sitegen.output import Output
+    from sitegen.parallel import Background
+    from sitegen.render import render_site
+    from sitegen.search import DATA_ASSETS, manifest, search_assets
+    from sitegen.site import load_site
+    from sitegen.theme import collect_assets
+
     store = PageStore(cache)  # pages parsed once, shared by import and load
     with clock("import"):  # dumps -> content/papers/*.md, keeping the curator's edits
         report = import_dumps(config, store)
-    target = resolve(config, config.output_dir)
-    with clock("check"):  # every input hashed: nothing changed since the last build?
-        inputs = input_fingerprint(config)
-        previous = cache.load("build", {})
-        up_to_date = previous.get("inputs") == inputs and previous.get("output") == listing(target)
-    if up_to_date:
-        log.info("%s is up to date (nothing changed since the last build)", target)
-        log.info("time: %s", clock.summary())
-        return _status(report, strict)
+        if report.written:  # the fingerprint recorded below is of the content as imported
+            inputs = input_fingerprint(config, hashes)
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
@@ -75,8 +87,8 @@ def build_site(config: Config, strict: bool = False) -> int:
 
     with Output(target) as out:
         with clock("render"):
-            pages, keys = render_site(site, config, theme, assets, out.write,
-                                      Progress("render"), related, reuse=reuse, salt=salt)
+            pages, keys = render_site(site, config, theme, assets, out, Progress("render"),
+                                      related, reuse=reuse, salt=salt, parallel=True)
             for file, key in keys.items():
                 if file not in reused:  # rendered this time: keep it for the next build
                     html.put(key, out.staging / file)
@@ -94,7 +106,9 @@ def build_site(config: Config, strict: bool = False) -> int:
             out.write(urls.ROBOTS, feeds.robots_txt(config))
         with clock("swap"):
             out.commit()
-    cache.save("build", {"inputs": inputs, "output": listing(target)})
+    cache.save("build", {"inputs": inputs, "output": listing(target),
+                         "import": _import_record(report)})
+    hashes.save()
     html.save()
     store.save()
     kinds = Counter(kind for kind, _ in pages)
@@ -102,53 +116,64 @@ def build_site(config: Config, strict: bool = False) -> int:
              len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
              len(assets.paths), out.size / 1e6, len(reused))
     log.info("time: %s", clock.summary())
-    return _status(report, strict)
+    return _status(tuple(map(str, report.problems)), strict)
 
 
-def _status(report, strict: bool) -> int:
-    if report.problems:
-        log.warning("the import reported %d problem(s), listed above", len(report.problems))
+def _import_record(report) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the import would print if run again on the same input: its warnings, and its
+    summary with nothing written."""
+    again = dataclasses.replace(report, written=0, unchanged=report.papers)
+    return tuple(map(str, report.problems)), tuple(again.lines())
+
+
+def _log_import(warnings: tuple[str, ...], lines: tuple[str, ...]) -> None:
+    for warning in warnings:
+        log.warning("%s", warning)
+    for line in lines:
+        log.info("%s", line)
+
+
+def _status(warnings: tuple[str, ...], strict: bool) -> int:
+    if warnings:
+        log.warning("the import reported %d problem(s), listed above", len(warnings))
         return 1 if strict else 0
     return 0
 
 
-def input_fingerprint(config: Config) -> dict[str, str]:
+def input_fingerprint(config: Config, hashes: FileHashes) -> dict[str, str]:
     """A hash of everything a build reads: content (dumps and papers included), theme,
     overrides, lunr.js, config and SOURCE_DATE_EPOCH. sitegen's own code is part of the
     cache's stamp already."""
     theme = load_theme(config)
     folders = [resolve(config, config.content_dir), resolve(config, config.dumps_dir),
                resolve(config, config.papers_dir)]
+    lunr = [config.root / LUNR_FOLDER, Path(__file__).resolve().parent.parent / LUNR_FOLDER]
     return {
-        "content": _tree_digest(folders),
-        "theme": _tree_digest(list(theme.folders)),
+        "content": hashes.tree(folders),
+        "theme": hashes.tree(list(theme.folders)),
         "other": digest(repr((config, os.environ.get("SOURCE_DATE_EPOCH"),
-                              digest(lunr_js(config)))).encode()),
+                              hashes.tree(lunr))).encode()),
     }
-
-
-def _tree_digest(folders: list[Path]) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    seen = set()
-    for folder in folders:
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if path in seen or not path.is_file() or any(
-                    part.startswith(".") for part in path.relative_to(folder).parts):
-                continue
-            seen.add(path)
-            h.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def listing(target: Path) -> dict[str, tuple[int, int]]:
     """Every output file with its size and mtime: a changed or deleted file means the output
     is no longer what the last build wrote."""
-    files = {}
-    for folder, _, names in os.walk(target):
-        for name in names:
-            path = os.path.join(folder, name)
-            st = os.stat(path)
-            files[os.path.relpath(path, target)] = (st.st_size, st.st_mtime_ns)
+    files: dict[str, tuple[int, int]] = {}
+
+    def walk(folder: str, prefix: str) -> None:  # os.scandir: one stat per file, no more
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, prefix + entry.name + "/")
+            else:
+                st = entry.stat(follow_symlinks=False)
+                files[prefix + entry.name] = (st.st_size, st.st_mtime_ns)
+
+    walk(str(target), "")
     return files
 
 

@@ -8,18 +8,18 @@ being restored. Deleting the folder is always safe; a corrupt file is ignored an
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import pickle
 import shutil
 import sys
-from functools import cache
+import time
 from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
-from sitegen.pages import atomic_write
 
 log = logging.getLogger(__name__)
 _PACKAGE = Path(__file__).resolve().parent
@@ -29,7 +29,7 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-@cache
+@functools.cache
 def code_fingerprint() -> str:
     """Changes whenever sitegen's code, version or the Python version changes."""
     h = hashlib.blake2b(f"{__version__} {sys.version}".encode(), digest_size=16)
@@ -58,12 +58,74 @@ class BuildCache:
     def save(self, name: str, value: Any) -> None:
         if self.folder is None:
             return
+        from sitegen.pages import atomic_write  # YAML and all: not needed by a no-op build
+
         try:
             data = pickle.dumps((code_fingerprint(), value), protocol=pickle.HIGHEST_PROTOCOL)
             atomic_write(self.folder / f"{name}.pickle", data)
         except OSError as exc:  # a read-only cache must not fail the build
             log.warning("%s: cannot write the build cache (%s); continuing without it",
                         self.folder, exc.strerror)
+
+
+class FileHashes:
+    """Content hashes of files, read again only when a file's size or mtime changed, as git's
+    index does: a no-op build stats every input instead of reading it. A file modified within
+    RACY_NS of being hashed is not remembered, since a second change in the same clock tick
+    could keep its size and mtime."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+        self.old: dict[str, tuple[int, int, str]] = cache.load("files", {})
+        self.new: dict[str, tuple[int, int, str]] = {}
+
+    def tree(self, folders: list[Path]) -> str:
+        """One hash of every file under `folders` (names starting with '.' left out)."""
+        h = hashlib.blake2b(digest_size=16)
+        seen: set[str] = set()
+        for folder in folders:
+            for path in sorted(_files(str(folder))):
+                if path not in seen:
+                    seen.add(path)
+                    h.update(f"{path}\0{self.file(path)}\0".encode())
+        return h.hexdigest()
+
+    def file(self, path: str) -> str:
+        st = os.stat(path)
+        known = self.new.get(path) or self.old.get(path)
+        if known and known[:2] == (st.st_size, st.st_mtime_ns):
+            self.new[path] = known
+            return known[2]
+        with open(path, "rb") as f:
+            value = digest(f.read())
+        if time.time_ns() - st.st_mtime_ns > self.RACY_NS:
+            self.new[path] = (st.st_size, st.st_mtime_ns, value)
+        return value
+
+    def save(self) -> None:
+        """Only files looked at in this build, so deleted ones do not accumulate."""
+        if self.new != self.old:
+            self.cache.save("files", self.new)
+
+
+def _files(folder: str) -> list[str]:
+    """Every file below `folder`, skipping hidden names; os.scandir, as pathlib's rglob and
+    is_file would cost a second stat per file."""
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):  # as rglob: no loops through links
+            found += _files(entry.path)
+        elif entry.is_file():
+            found.append(entry.path)
+    return found
 
 
 class PageStore:
@@ -75,8 +137,11 @@ class PageStore:
 
     def __init__(self, cache: BuildCache):
         self.cache = cache
-        self.old: dict[tuple[str, str], tuple[Any, dict]] = cache.load("pages", {})
         self.seen: dict[tuple[str, str], tuple[Any, dict]] = {}
+
+    @functools.cached_property
+    def old(self) -> dict[tuple[str, str], tuple[Any, dict]]:
+        return self.cache.load("pages", {})
 
     def read(self, path: Path) -> tuple[Any, dict, bytes, str]:
         """(paper, front matter, raw bytes, content hash); raises SourceError on a bad page."""

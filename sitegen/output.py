@@ -51,38 +51,44 @@ class Output:
 
     def write(self, path: str, data: str | bytes) -> None:
         """Write `path` (relative, '/'-separated) into the staging folder."""
+        self.claim(path, self.write_file(path, data))
+
+    def write_file(self, path: str, data: str | bytes) -> int:
+        """Write without claiming the name (a worker process writes, the parent claims);
+        returns the size."""
         rel = _checked(path)
-        key = rel.casefold()
-        if key in self.written:
-            raise OutputError(f"{rel}: two pages want the same output file (the second "
-                              f"would overwrite {self.written[key]}); rename one of them")
-        self.written[key] = rel
         raw = data.encode("utf-8") if isinstance(data, str) else data
         dest = self.staging / rel
         if dest.parent not in self._dirs:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(dest.parent)
         dest.write_bytes(raw)
-        self.size += len(raw)
+        return len(raw)
 
-    def reuse(self, path: str, previous: Path) -> bool:
-        """Take `path` unchanged from the previous build by hard link (no bytes copied);
-        False when the file system cannot, and the caller renders it instead."""
+    def claim(self, path: str, size: int) -> None:
+        """Record a written file; a name claimed twice means two pages want one file."""
         rel = _checked(path)
         key = rel.casefold()
         if key in self.written:
             raise OutputError(f"{rel}: two pages want the same output file (the second "
                               f"would overwrite {self.written[key]}); rename one of them")
-        dest = self.staging / rel
+        self.written[key] = rel
+        self.size += size
+
+    def reuse(self, path: str, previous: Path) -> bool:
+        """Take `path` unchanged from the previous build by hard link (no bytes copied);
+        False when the file system cannot, and the caller renders it instead."""
+        dest = self.staging / _checked(path)
         if dest.parent not in self._dirs:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(dest.parent)
         try:
             os.link(previous, dest)
+        except FileExistsError:  # two pages want this file: claim() says so
+            pass
         except OSError:
             return False
-        self.written[key] = rel
-        self.size += dest.stat().st_size
+        self.claim(path, dest.stat().st_size)
         return True
 
     def commit(self) -> None:

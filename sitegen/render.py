@@ -3,11 +3,8 @@
 Templates only display: every value they show is prepared here as plain frozen dataclasses,
 once per paper and tag, so a list on the home page and on a tag page shares the same objects
 and no page does work proportional to the whole site. One Environment (autoescape on,
-StrictUndefined) serves every page, its templates compiled once.
-
-Templates resolve through one ordered list of folders, first match wins (as in MkDocs'
-theme.py): the site's theme_overrides, the chosen theme, then the default theme. Assets
-resolve the same way, and get a content hash in their file name.
+StrictUndefined) serves every page, its templates compiled once, from the folders
+sitegen.theme resolves.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from xml.etree.ElementTree import Element
 
 import jinja2
@@ -31,123 +28,21 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from sitegen import charts, exports, mathtext, urls, views
-from sitegen.config import Config, resolve
-from sitegen.errors import ConfigError, SitegenError, SourceError
+from sitegen.config import Config
+from sitegen.errors import SitegenError, SourceError
 from sitegen.model import Page, Paper, Site, slugify
+from sitegen.output import Output
+from sitegen.parallel import Background
 from sitegen.site import shown
+from sitegen.theme import Assets, Theme
 
 log = logging.getLogger(__name__)
 
-# Installed from a wheel the themes are package data; in a source checkout, top-level themes/.
-BUILTIN_THEMES = next((p for p in (Path(__file__).resolve().parent / "themes",
-                                   Path(__file__).resolve().parent.parent / "themes")
-                       if p.is_dir()), Path(__file__).resolve().parent.parent / "themes")
-DEFAULT_THEME = "default"
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
 HOME_CHART_TAGS = 6  # the home page's chart shows the most used tags as small multiples
+PARALLEL_PAGES = 200  # pages left to render; fewer are not worth a second process
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-
-
-class AssetError(SitegenError):
-    """A template asked for an asset no theme folder and no generator provides."""
-
-
-# ---------------------------------------------------------------- theme lookup
-
-@dataclass(frozen=True)
-class Theme:
-    """The folders a theme's files resolve through, first match wins."""
-
-    folders: tuple[Path, ...]
-    has_overrides: bool = False  # folders[0] is the site's theme_overrides
-
-    @property
-    def template_dirs(self) -> list[str]:
-        return [str(f / "templates") for f in self.folders if (f / "templates").is_dir()]
-
-
-def _asset_files(folders: tuple[Path, ...]) -> dict[str, Path]:
-    """Asset name ('style.css', 'fonts/x.woff2') -> file; earlier folders win."""
-    found: dict[str, Path] = {}
-    for folder in folders:
-        base = folder / "assets"
-        for path in sorted(base.rglob("*")) if base.is_dir() else ():
-            name = path.relative_to(base).as_posix()
-            if path.is_file() and not any(p.startswith(".") for p in name.split("/")):
-                found.setdefault(name, path)
-    return found
-
-
-def load_theme(config: Config) -> Theme:
-    folders = []
-    if config.theme_overrides is not None:
-        overrides = resolve(config, config.theme_overrides)
-        if not overrides.is_dir():
-            raise _config_error(config, f"theme_overrides: folder {overrides} not found "
-                                "(create it with templates/ and assets/, or remove the setting)")
-        folders.append(overrides)
-    folders.append(_theme_folder(config))
-    default = BUILTIN_THEMES / DEFAULT_THEME
-    if default.resolve() not in [f.resolve() for f in folders]:
-        folders.append(default)  # a theme may ship only the templates it changes
-    return Theme(tuple(folders), has_overrides=config.theme_overrides is not None)
-
-
-def _theme_folder(config: Config) -> Path:
-    name = config.theme
-    if "/" in name or name.startswith("."):
-        candidates = [resolve(config, Path(name))]
-    else:
-        candidates = [config.root / "themes" / name, BUILTIN_THEMES / name]
-    for folder in candidates:
-        if (folder / "templates").is_dir():
-            return folder
-    shipped = sorted(p.name for p in BUILTIN_THEMES.iterdir() if p.is_dir())
-    raise _config_error(config, f"theme: no theme {name!r} with a templates/ folder in "
-                        f"{' or '.join(str(c) for c in candidates)} "
-                        f"(use one of {', '.join(shipped)}, or a path to a theme folder)")
-
-
-def _config_error(config: Config, problem: str) -> ConfigError:
-    return ConfigError(config.root / "config.yml", [problem])
-
-
-# ---------------------------------------------------------------- assets
-
-class Assets:
-    """Asset name -> 'assets/<stem>.<hash><ext>', so a redeploy never mixes old and new files."""
-
-    def __init__(self, files: dict[str, bytes]):
-        self.files = files
-        self.paths = {name: _hashed(name, data) for name, data in sorted(files.items())}
-
-    def path(self, name: str) -> str:
-        try:
-            return self.paths[name]
-        except KeyError:
-            known = ", ".join(self.paths) or "none"
-            raise AssetError(f"asset {name!r} not found (known assets: {known}); add it to "
-                             "the theme's assets/ folder or to theme_overrides/assets/") from None
-
-
-def collect_assets(theme: Theme, generated: dict[str, bytes]) -> Assets:
-    """Theme assets plus generated ones (search data), first match wins: the site's overrides,
-    then generated files, then the theme's, so a theme cannot shadow a fresh search index."""
-    split = 1 if theme.has_overrides else 0
-    files = {name: path.read_bytes() for name, path in _asset_files(theme.folders[:split]).items()}
-    for name, data in generated.items():
-        files.setdefault(name, data)
-    for name, path in _asset_files(theme.folders[split:]).items():
-        if name not in files:
-            files[name] = path.read_bytes()
-    return Assets(files)
-
-
-def _hashed(name: str, data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()[:10]
-    pure = PurePosixPath(name)
-    return f"{urls.ASSETS}{pure.with_name(f'{pure.stem}.{digest}{pure.suffix}').as_posix()}"
 
 
 # ---------------------------------------------------------------- Markdown
@@ -603,35 +498,53 @@ def navigation(site: Site) -> tuple[tuple[str, str], ...]:
             *((p.title, urls.page_path(p.slug)) for p in site.pages))
 
 
-def render_site(site: Site, config: Config, theme: Theme, assets: Assets,
-                write: Callable[[str, str | bytes], None],
+def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: Output,
                 progress: Callable[[int, int], None] | None = None,
                 related: dict[str, tuple[str, ...]] | None = None,
                 reuse: Callable[[str, str], bool] | None = None,
-                salt: str = "") -> tuple[list[tuple[str, str]], dict[str, str]]:
+                salt: str = "", parallel: bool = False,
+                ) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """Render and write every page and asset.
 
     Returns (kind, path) of each page, and each page file's key: a hash of everything the
     page is made from (its template, path and view data, plus `salt` for what every page
     shares: theme, config, asset names). `reuse(file, key)` may take a file whose key is
-    unchanged from the previous build instead of rendering it again.
+    unchanged from the previous build instead of rendering it again. `parallel`: a forked
+    worker renders every other page that is left.
     """
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
     jobs = list(page_jobs(site, config, md, related))
     keys: dict[str, str] = {}
+    todo = []
     _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
-    for done, job in enumerate(jobs, 1):
+    for job in jobs:
         file = urls.output_file(job.path)
         keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))
         if reuse is None or not reuse(file, key):
-            write(file, renderer.render(job))
+            todo.append(job)
+    _VIEW_DIGESTS.clear()
+    # Interleaved, so both processes get their share of the long list pages.
+    worker = Background(_render_jobs, renderer, todo[1::2], out,
+                        parallel=parallel and len(todo) >= PARALLEL_PAGES)
+    written = _render_jobs(renderer, todo[::2], out, progress) + worker.result()
+    for file, size in written:
+        out.claim(file, size)
+    for name, path in assets.paths.items():
+        out.write(path, assets.files[name])
+    return [(job.kind, job.path) for job in jobs], keys
+
+
+def _render_jobs(renderer: Renderer, jobs: list[Job], out: Output,
+                 progress: Callable[[int, int], None] | None = None) -> list[tuple[str, int]]:
+    """Render and write `jobs`; (file, size) of each, for the parent to claim."""
+    written = []
+    for done, job in enumerate(jobs, 1):
+        file = urls.output_file(job.path)
+        written.append((file, out.write_file(file, renderer.render(job))))
         if progress:
             progress(done, len(jobs))
-    _VIEW_DIGESTS.clear()
-    for name, path in assets.paths.items():
-        write(path, assets.files[name])
-    return [(job.kind, job.path) for job in jobs], keys
+    return written
 
 
 def job_key(job: Job, salt: str) -> str:

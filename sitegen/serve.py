@@ -101,7 +101,7 @@ def watch_targets(config: Config, config_file: Path) -> WatchTargets:
                                                config.content_dir)]
     if config.theme_overrides is not None:
         candidates.append(resolve(config, config.theme_overrides))
-    by_path = "/" in config.theme or config.theme.startswith(".")  # as render.load_theme reads it
+    by_path = "/" in config.theme or config.theme.startswith(".")  # as theme.load_theme reads it
     local_theme = (resolve(config, Path(config.theme)) if by_path
                    else config.root / "themes" / config.theme)
     candidates.append(local_theme)

@@ -286,6 +286,35 @@ def test_two_builds_of_the_same_input_are_byte_identical(example, tmp_path, monk
     assert files(build(second)) == first
 
 
+def test_rendering_in_one_process_gives_the_same_bytes_as_in_two(example, tmp_path,
+                                                               monkeypatch):
+    from sitegen import render
+
+    parallel = files(example / "_site")
+    root = copy_example(tmp_path / "serial")
+    shutil.rmtree(root / "content" / "papers")
+    shutil.copytree(example / "content" / "papers", root / "content" / "papers")
+    monkeypatch.setattr(render, "PARALLEL_PAGES", 10**9)
+    assert files(build(root)) == parallel
+
+
+def test_a_template_error_in_the_worker_process_is_reported_in_one_line(example, tmp_path):
+    root = copy_example(tmp_path / "broken")
+    shutil.rmtree(root / "content" / "papers")
+    shutil.copytree(example / "content" / "papers", root / "content" / "papers")
+    last = visible_papers(root)[-1].slug  # rendered late, by either process
+    overrides = root / "overrides" / "templates"
+    overrides.mkdir(parents=True)
+    paper_html = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
+                  / "paper.html").read_text(encoding="utf-8")
+    (overrides / "paper.html").write_text(paper_html.replace(
+        "{% block content %}",
+        f"{{% block content %}}{{% if paper.slug == '{last}' %}}{{{{ oops }}}}{{% endif %}}", 1))
+    with pytest.raises(SourceError, match=r"paper\.html:2: 'oops' is undefined"):
+        build(root, theme_overrides="overrides")
+    assert not (root / "_site").exists()
+
+
 def test_a_removed_paper_or_tag_leaves_no_stale_file(tiny):
     write_paper(tiny, Paper("keep", "Keep", date=dt.date(2024, 1, 1), tags=("theory",)))
     gone = write_paper(tiny, Paper("gone", "Gone", date=dt.date(2024, 2, 1), tags=("grokking",)))
@@ -379,7 +408,7 @@ def test_cli_build_honours_output_and_base_url_and_summarises(tiny, capsys):
     messages = capsys.readouterr().err
     assert re.search(r"\d+ pages \(1 home, 1 paper, 1 papers, 1 new, 1 top, 1 tags, 1 tag, "
                      r"1 timeline, 1 page, 1 search, 1 404\)", messages)
-    assert re.search(r"time: import [\d.]+s, check [\d.]+s, load [\d.]+s, "
+    assert re.search(r"time: check [\d.]+s, import [\d.]+s, load [\d.]+s, "
                      r".*render [\d.]+s.*\(total", messages)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
 
 from sitegen import pages
 from sitegen.build import build_site
+from sitegen.cli import main
 from sitegen.config import load_config
 
 NEW_DUMP = """Daily Papers
@@ -103,3 +105,38 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
     assert not (imported / "_site" / "tags" / rare).exists()
     assert "<!-- v2 -->" in (imported / "_site" / "tags" / "learning-theory" /
                              "index.html").read_text()
+
+
+def test_an_up_to_date_build_repeats_the_import_warnings_and_strict_still_fails(
+        imported, capsys):
+    dump = imported / "content" / "dumps" / "005_bad.txt"
+    dump.write_text(NEW_DUMP + "\nA lone line of text without its abstract\n", encoding="utf-8")
+    config = imported / "config.yml"
+    assert main(["build", "-c", str(config)]) == 0
+    first = capsys.readouterr().err
+    warnings = [line for line in first.splitlines() if line.startswith("warning: 005_bad")]
+    assert warnings
+    assert main(["build", "-c", str(config), "--strict"]) == 1
+    again = capsys.readouterr().err
+    assert "is up to date" in again
+    assert [line for line in again.splitlines() if line.startswith("warning: 005_bad")] \
+        == warnings
+
+
+def test_an_edit_keeping_size_and_mtime_is_still_seen_when_made_right_after_a_build(
+        imported, caplog):
+    """Files modified within the clock's resolution of being hashed are hashed again next
+    time; only older files are trusted by size and mtime."""
+    caplog.set_level(logging.INFO)
+    config = load_config(imported / "config.yml")
+    page = next(iter(sorted((imported / "content" / "papers").glob("*.md"))))
+    page.write_text(page.read_text(encoding="utf-8") + "\nNotes: v1\n", encoding="utf-8")
+    assert build_site(config) == 0
+    stamp = page.stat().st_mtime_ns
+    page.write_text(page.read_text(encoding="utf-8").replace("v1", "v2"), encoding="utf-8")
+    os.utime(page, ns=(stamp, stamp))  # same size, same mtime: a change in the same tick
+    caplog.clear()
+    assert build_site(config) == 0
+    assert "is up to date" not in caplog.text
+    slug = page.stem
+    assert "Notes: v2" in (imported / "_site" / "papers" / slug / "index.html").read_text()

@@ -15,7 +15,8 @@ from sitegen.config import load_config
 from sitegen.errors import ConfigError, SourceError
 from sitegen.model import Paper
 from sitegen.pages import new_page
-from sitegen.render import AssetError, Assets, MarkdownRenderer, PaperView, timeline
+from sitegen.render import MarkdownRenderer, PaperView, timeline
+from sitegen.theme import AssetError, Assets
 
 
 @pytest.fixture
