@@ -76,6 +76,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     salt = digest(repr((config, sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
+    views = cache.load("views", {})  # paper views by their inputs' hash (render.Views)
     reused: set[str] = set()
 
     def reuse(file: str, key: str) -> bool:
@@ -88,7 +89,8 @@ def build_site(config: Config, strict: bool = False) -> int:
     with Output(target) as out:
         with clock("render"):
             pages, keys = render_site(site, config, theme, assets, out, Progress("render"),
-                                      related, reuse=reuse, salt=salt, parallel=True)
+                                      related, reuse=reuse, salt=salt, parallel=True,
+                                      memo=views)
             for file, key in keys.items():
                 if file not in reused:  # rendered this time: keep it for the next build
                     html.put(key, out.staging / file)
@@ -111,6 +113,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     hashes.save()
     html.save()
     store.save()
+    cache.save("views", views)
     kinds = Counter(kind for kind, _ in pages)
     log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
              len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),

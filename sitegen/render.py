@@ -238,15 +238,34 @@ def summary(text: str, limit: int = 160) -> str:
 
 
 class Views:
-    """View data for the whole site, built once."""
+    """View data for the whole site, built once.
 
-    def __init__(self, site: Site, config: Config, md: MarkdownRenderer):
+    A paper's view depends only on the paper, its tags' names and its dumps' capture dates,
+    so `memo` (view key -> view, kept between builds) spares unchanged papers the math and
+    Markdown; the key also stands for the view in page keys (see job_key)."""
+
+    def __init__(self, site: Site, config: Config, md: MarkdownRenderer,
+                 memo: dict[str, PaperView] | None = None):
         self.tag_refs = {t.slug: TagRef(t.name, urls.tag_path(t.slug), t.count)
                          for t in site.tags}
-        self.papers = {p.slug: self._paper(p, config, md) for p in site.papers}
+        self.memo: dict[str, PaperView] = {}  # the views of this build, to keep for the next
+        old = memo or {}
+        self.papers = {}
+        for paper in site.papers:
+            key = self._key(paper, config)
+            view = old.get(key) or self._paper(paper, config, md)
+            self.memo[key] = view
+            _VIEW_DIGESTS[id(view)] = (view, key)
+            self.papers[paper.slug] = view
         self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
                                   tuple(self.papers[p.slug] for p in t.papers))
                           for t in site.tags)
+
+    def _key(self, paper: Paper, config: Config) -> str:
+        names = [(t, self.tag_refs[slugify(t)].name) for t in paper.tags]
+        captured = [str(config.dump_settings(name).captured) for name in paper.sources]
+        return hashlib.blake2b(pickle.dumps((paper, names, captured), pickle.HIGHEST_PROTOCOL),
+                               digest_size=16).hexdigest()
 
     def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer) -> PaperView:
         tags = tuple(dict.fromkeys(TagLink(ref.name, ref.path) for ref in
@@ -428,10 +447,11 @@ def home_chart(site: Site, axis: charts.Axis | None) -> charts.Chart | None:
 
 
 def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
-              related: dict[str, tuple[str, ...]] | None = None) -> Iterator[Job]:
+              related: dict[str, tuple[str, ...]] | None = None,
+              view_data: Views | None = None) -> Iterator[Job]:
     """Every HTML page of the site, in a fixed order. `related`: slug -> related slugs
     (sitegen.related); computed here when not given."""
-    view_data = Views(site, config, md)
+    view_data = view_data or Views(site, config, md)
     papers = view_data.ordered(site)
     if related is None:
         from sitegen.related import related_papers  # scipy: imported only when needed
@@ -503,6 +523,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
                 related: dict[str, tuple[str, ...]] | None = None,
                 reuse: Callable[[str, str], bool] | None = None,
                 salt: str = "", parallel: bool = False,
+                memo: dict[str, PaperView] | None = None,
                 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """Render and write every page and asset.
 
@@ -510,14 +531,19 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     page is made from (its template, path and view data, plus `salt` for what every page
     shares: theme, config, asset names). `reuse(file, key)` may take a file whose key is
     unchanged from the previous build instead of rendering it again. `parallel`: a forked
-    worker renders every other page that is left.
+    worker renders every other page that is left. `memo`: paper views from the last build,
+    updated in place to this build's.
     """
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
-    jobs = list(page_jobs(site, config, md, related))
+    _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
+    view_data = Views(site, config, md, memo)
+    if memo is not None:
+        memo.clear()
+        memo.update(view_data.memo)
+    jobs = list(page_jobs(site, config, md, related, view_data))
     keys: dict[str, str] = {}
     todo = []
-    _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
     for job in jobs:
         file = urls.output_file(job.path)
         keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))

@@ -80,6 +80,10 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
         ("edited page", lambda: edit_front_matter(
             next(iter(sorted(papers.glob("*.md")))), title="A Corrected Title", status="read")),
         ("removed tag", remove_tag),
+        # Paper pages show tag names: a new intro title must reach every page of the tag.
+        ("renamed tag", lambda: (imported / "content" / "tags").mkdir(exist_ok=True) or (
+            imported / "content" / "tags" / "learning-theory.md").write_text(
+                "---\ntitle: Theory of Learning\n---\nPapers on theory.\n", encoding="utf-8")),
         ("changed template", change_template),
         ("changed config", lambda: config_path.write_text(
             config_path.read_text().replace("title: Generalization in Deep Learning",
@@ -103,6 +107,9 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
             reused = int(re.search(r"(\d+) pages unchanged", caplog.text).group(1))
             assert reused > 150, f"{name}: only {reused} pages reused"
     assert not (imported / "_site" / "tags" / rare).exists()
+    tagged = [p.read_text() for p in (imported / "_site" / "papers").rglob("index.html")
+              if "tags/learning-theory/" in p.read_text()]
+    assert tagged and all(">Theory of Learning<" in page for page in tagged)
     assert "<!-- v2 -->" in (imported / "_site" / "tags" / "learning-theory" /
                              "index.html").read_text()
 

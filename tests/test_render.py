@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from sitegen import build
+from sitegen import search
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.errors import ConfigError, SourceError
@@ -165,8 +165,8 @@ def test_a_template_syntax_error_names_file_and_line(tiny):
 
 
 def test_generated_files_are_assets_templates_reach_by_name(tiny, monkeypatch):
-    real = build.search_assets
-    monkeypatch.setattr(build, "search_assets",
+    real = search.search_assets
+    monkeypatch.setattr(search, "search_assets",
                         lambda site, config: {**real(site, config), "extra.json": b'{"n": 2}'})
     _override(tiny, "page.html", '{% extends "base.html" %}{% block scripts %}'
               '<script src="{{ asset(\'extra.json\') }}" type="application/json" '
