@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?\Z")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d\Z")
 # A plain scalar must not start with an indicator; its type is what YAML's own resolver says.
@@ -27,11 +26,13 @@ _UNSAFE = re.compile(
     "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\ufeff\u2028\u2029]")
 _STR = "tag:yaml.org,2002:str"
 _ITEM = re.compile(r"""\s*('(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,\[\]{}'"]+?)\s*(,|\Z)""")
+_KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_SAFE_ASCII = bytes([9, 10, *range(0x20, 0x7F)])  # the ASCII that _UNSAFE lets through
 
 
 def parse(text: str) -> dict[str, Any] | None:
     """Front matter text -> mapping, or None when it is not in the subset (use PyYAML)."""
-    if not text.strip() or _UNSAFE.search(text):
+    if not text.strip() or _unsafe(text):
         return None  # YAML line breaks (\x85, \u2028...) or characters PyYAML rejects
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -40,10 +41,10 @@ def parse(text: str) -> dict[str, Any] | None:
     i = 0
     while i < len(lines):
         line = lines[i]
-        match = _KEY.match(line)
-        if not match or match.group(1) in data or not _str_key(match.group(1)):
+        pair = _key_line(line)
+        if pair is None or pair[0] in data:
             return None
-        key, rest = match.group(1), match.group(2) or ""
+        key, rest = pair
         if rest in ("|-", "|"):
             block, i = _literal(lines, i + 1, "  ")
             if block is None:
@@ -56,7 +57,7 @@ def parse(text: str) -> dict[str, Any] | None:
                 return None
             data[key] = nested
             continue
-        value = _value(rest)
+        value = _known_value(rest)
         if value is _NO:
             return None
         data[key] = value
@@ -65,6 +66,41 @@ def parse(text: str) -> dict[str, Any] | None:
 
 
 _NO = object()
+
+
+def _unsafe(text: str) -> bool:
+    """_UNSAFE.search(text), sparing the regex scan when the text is ASCII (isascii() is
+    free): then only control characters can be unsafe, and a byte table finds those."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _SAFE_ASCII))
+    return _UNSAFE.search(text) is not None
+
+
+def _key_line(line: str) -> tuple[str, str] | None:
+    """(key, rest) of a `key:` or `key: rest` line; None if the line is not one.
+
+    The regex ([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?\\Z, without a regex per line."""
+    key, colon, rest = line.partition(":")  # a key holds no colon: the first one ends it
+    if not colon or not _good_key(key) or (rest and rest[0] != " "):
+        return None
+    return key, rest[1:]
+
+
+@lru_cache(maxsize=1024)
+def _good_key(key: str) -> bool:
+    return _KEY_NAME.match(key) is not None and _str_key(key)
+
+
+def _known_value(text: str) -> Any:
+    """_value(text); tags, sources, dates and counts repeat from page to page."""
+    value = _cached_value(text)
+    return list(value) if type(value) is tuple else value
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_value(text: str) -> Any:
+    value = _value(text)
+    return tuple(value) if type(value) is list else value  # immutable while shared
 
 
 @lru_cache(maxsize=1 << 16)
@@ -155,19 +191,19 @@ def _literal(lines: list[str], i: int, indent: str) -> tuple[str | None, int]:
 def _mapping(lines: list[str], i: int) -> tuple[dict[str, Any] | None, int]:
     nested: dict[str, Any] = {}
     while i < len(lines) and lines[i].startswith("  "):
-        match = _KEY.match(lines[i][2:])
-        rest = (match.group(2) or "") if match else ""
-        if not match or match.group(1) in nested or rest == "" or not _str_key(match.group(1)):
+        pair = _key_line(lines[i][2:])
+        if pair is None or pair[0] in nested or pair[1] == "":
             return None, i
+        key, rest = pair
         if rest in ("|-", "|"):
             block, i = _literal(lines, i + 1, "    ")
             if block is None:
                 return None, i
-            nested[match.group(1)] = block + ("\n" if rest == "|" and block else "")
+            nested[key] = block + ("\n" if rest == "|" and block else "")
             continue
-        value = _value(rest)
+        value = _known_value(rest)
         if value is _NO:
             return None, i
-        nested[match.group(1)] = value
+        nested[key] = value
         i += 1
     return nested, i

@@ -108,8 +108,7 @@ def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport
         imported = _to_paper(paper, tagger)
         if page:
             path, current, meta, text = page
-            new_text = pages.update_page(current, meta, replace(imported, slug=current.slug),
-                                         text)
+            new_text = pages.update_page(current, meta, imported, text)  # reads no slug
             if new_text is None:
                 report.unchanged += 1
                 continue

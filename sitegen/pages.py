@@ -159,8 +159,26 @@ def _yaml(data: dict[str, Any]) -> str:
 
 
 def fingerprint(value: Any) -> str:
-    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    data = _json(value)
     return hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
+
+
+_quote = json.encoder.encode_basestring  # what json.dumps(str, ensure_ascii=False) writes
+
+
+def _json(value: Any) -> str:
+    """json.dumps(value, sort_keys=True, ensure_ascii=False, default=str), written directly
+    for the page field types (the importer fingerprints seven fields of every paper)."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is int:
+        return repr(value)
+    if value is None:
+        return "null"
+    if kind is list and all(type(v) is str for v in value):
+        return "[" + ", ".join(map(_quote, value)) + "]"
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _field_value(paper: Paper, name: str) -> Any:
@@ -249,11 +267,13 @@ def update_page(current: Paper, meta: dict[str, Any], imported: Paper,
     changes: dict[str, Any] = {}
     for name in IMPORT_FIELDS:
         mine, theirs = getattr(current, name), getattr(imported, name)
+        if theirs in (None, "", ()) or theirs == mine:
+            continue  # nothing to bring in: the fingerprint need not be computed
         if name in record:
             untouched = fingerprint(_field_value(current, name)) == record[name]
         else:
             untouched = mine in (None, "", ())
-        if untouched and theirs not in (None, "", ()) and theirs != mine:
+        if untouched:
             changes[name] = theirs
     tags = _merge_tags(current.tags, record.get("tags"), imported.tags)
     if tags != current.tags:
@@ -261,9 +281,8 @@ def update_page(current: Paper, meta: dict[str, Any], imported: Paper,
     sources = tuple(dict.fromkeys((*current.sources, *imported.sources)))
     if sources != current.sources:
         changes["sources"] = sources
-    new_record = _fingerprints(imported)
-    if record.get("key"):
-        new_record["key"] = record["key"]  # identity stays with the title first imported
+    # Identity stays with the title first imported (and its title_key need not be computed).
+    new_record = _fingerprints(imported, record.get("key"))
     if not changes and new_record == record:
         return None
     values = {name: _field_value(replace(current, **changes), name) for name in changes}

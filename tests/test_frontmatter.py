@@ -53,7 +53,8 @@ def test_generated_pages_agree_with_pyyaml(title, abstract, org, tags, upvotes, 
 yaml_ish = st.lists(st.sampled_from(
     ["a", "b", "1", "-", ":", " ", "'", '"', "|", "|-", "[", "]", "{", "}", ",", "#", "&", "*",
      "!", ">", "%", "@", "`", "\n", "\\", "\t", ".", "x", "No", "~", "key: ", "\n  ",
-     "\n    ", "2024-01-02", "0x1", "é", "\u2028", "imported:\n  k: "]), max_size=30).map("".join)
+     "\n    ", "2024-01-02", "0x1", "é", "\u2028", "imported:\n  k: ", "\x7f", "\x00", "\r",
+     "\x85", "\ufeff", "\u3000", "k-y", "[a,]", "[ ]"]), max_size=30).map("".join)
 
 
 @settings(max_examples=600, deadline=None)
@@ -68,3 +69,9 @@ def test_typed_values_and_declines():
     for declined in ("a: yes\n", "a: 0x1F\n", "a: 1.5\n", "a: *ref\n", "# c\na: b\n",
                      "a: b # c\n", "a: [1, 2]\n"):
         assert frontmatter.parse(declined) is None, declined
+
+
+def test_repeated_values_are_not_shared_between_pages():
+    first = frontmatter.parse("tags: [a, b]\n")
+    first["tags"].append("mine")
+    assert frontmatter.parse("tags: [a, b]\n") == {"tags": ["a", "b"]}

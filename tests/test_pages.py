@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -99,3 +102,83 @@ def test_atomic_write_leaves_no_temp_file(tmp_path):
     pages.atomic_write(target, "x")
     pages.atomic_write(target, "y")
     assert target.read_text() == "y" and [p.name for p in target.parent.iterdir()] == ["b.md"]
+
+
+# ---------------------------------------------------------------- fast paths agree with the originals
+
+_JSONABLE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.dates(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSONABLE)
+def test_fingerprint_is_the_sha1_of_the_json(value):
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    try:
+        expected = hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
+    except UnicodeEncodeError:  # lone surrogates: both ways must fail alike
+        with pytest.raises(UnicodeEncodeError):
+            pages.fingerprint(value)
+        return
+    assert pages.fingerprint(value) == expected
+
+
+def _reference_update(current, meta, imported, text):
+    """update_page as first written: every fingerprint computed, every time."""
+    record = meta.get(pages.IMPORTED) if isinstance(meta.get(pages.IMPORTED), dict) else {}
+    changes = {}
+    for name in pages.IMPORT_FIELDS:
+        mine, theirs = getattr(current, name), getattr(imported, name)
+        if name in record:
+            untouched = pages.fingerprint(pages._field_value(current, name)) == record[name]
+        else:
+            untouched = mine in (None, "", ())
+        if untouched and theirs not in (None, "", ()) and theirs != mine:
+            changes[name] = theirs
+    tags = pages._merge_tags(current.tags, record.get("tags"), imported.tags)
+    if tags != current.tags:
+        changes["tags"] = tags
+    sources = tuple(dict.fromkeys((*current.sources, *imported.sources)))
+    if sources != current.sources:
+        changes["sources"] = sources
+    new_record = pages._fingerprints(imported)
+    if record.get("key"):
+        new_record["key"] = record["key"]
+    if not changes and new_record == record:
+        return None
+    values = {name: pages._field_value(replace(current, **changes), name) for name in changes}
+    if "date" in values:
+        values["date"] = changes["date"]
+    values[pages.IMPORTED] = new_record
+    return pages._set_keys(text, values)
+
+
+# Few values per field, so current, imported and fingerprinted values often coincide.
+_PAPERS = st.builds(
+    Paper, slug=st.just("p"), title=st.sampled_from(["T", "U", "Über: x"]),
+    abstract=st.sampled_from(["", "A.", "B b."]),
+    date=st.sampled_from([None, dt.date(2024, 1, 2), dt.date(2023, 5, 6)]),
+    upvotes=st.sampled_from([None, 0, 3, 12]),
+    authors=st.sampled_from([None, 2, 5, ("Ann", "Bo")]),
+    organization=st.sampled_from([None, "Org", "Lab"]),
+    links=st.sampled_from([(), ("https://a.org",), ("https://a.org", "https://b.org")]),
+    sources=st.sampled_from([(), ("000.txt",), ("001.txt", "000.txt")]),
+    tags=st.sampled_from([("untagged",), ("x",), ("x", "y"), ("y", "mine")]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAPERS, _PAPERS, _PAPERS, st.sampled_from(["full", "partial", "none", "nokey"]))
+def test_update_page_agrees_with_the_reference(current, base, imported, record_kind):
+    record = pages._fingerprints(base, "the key")
+    if record_kind == "partial":
+        record = {k: v for i, (k, v) in enumerate(record.items()) if i % 2}
+    elif record_kind == "nokey":
+        del record["key"]
+    record = None if record_kind == "none" else record
+    text = pages.render_page(current, record)
+    meta = pages.page_meta(current, record)
+    assert (pages.update_page(current, meta, imported, text)
+            == _reference_update(current, meta, imported, text))
