@@ -14,10 +14,15 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache, FileHashes, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.theme import load_theme
+
+if TYPE_CHECKING:  # not imported at run time: a no-op build needs neither
+    from sitegen.importer import ImportReport
+    from sitegen.model import Site
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +50,7 @@ def build_site(config: Config, strict: bool = False) -> int:
         log.info("time: %s", clock.summary())
         return _status(warnings, strict)
     # Imported only now, so that a no-op build never loads Jinja, Markdown or numpy.
-    from sitegen import exports, feeds, urls
+    from sitegen import feeds, urls
     from sitegen.importer import import_dumps
     from sitegen.output import Output
     from sitegen.parallel import Background
@@ -86,6 +91,8 @@ def build_site(config: Config, strict: bool = False) -> int:
             return True
         return False
 
+    # Feeds and exports need only the site: made on the other core while pages render.
+    data = Background(data_files, site, config, parallel=len(site.papers) >= PARALLEL_FROM)
     with Output(target) as out:
         with clock("render"):
             pages, keys = render_site(site, config, theme, assets, out, Progress("render"),
@@ -95,14 +102,9 @@ def build_site(config: Config, strict: bool = False) -> int:
                 if file not in reused:  # rendered this time: keep it for the next build
                     html.put(key, out.staging / file)
         with clock("feeds"):
+            for path, content in data.result().items():
+                out.write(path, content)
             out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
-            out.write(urls.PAPERS_JSON, feeds.papers_json(site))
-            out.write(urls.FEED, feeds.atom_feed(site, config))
-            out.write(urls.PAPERS_CSV, exports.papers_csv(site, config))
-            for tag in site.tags:
-                out.write(urls.tag_feed(tag.slug), feeds.tag_feed(site, tag, config))
-            for path, data in exports.bibtex_files(site, config).items():
-                out.write(path, data)
             public = [path for kind, path in pages if kind != "404"]
             out.write(urls.SITEMAP, feeds.sitemap(public, config))
             out.write(urls.ROBOTS, feeds.robots_txt(config))
@@ -122,7 +124,19 @@ def build_site(config: Config, strict: bool = False) -> int:
     return _status(tuple(map(str, report.problems)), strict)
 
 
-def _import_record(report) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def data_files(site: Site, config: Config) -> dict[str, bytes]:
+    """The dataset, feeds and exports: every output that is not a page or an asset."""
+    from sitegen import exports, feeds, urls
+
+    files = {urls.PAPERS_JSON: feeds.papers_json(site), urls.FEED: feeds.atom_feed(site, config),
+             urls.PAPERS_CSV: exports.papers_csv(site, config)}
+    for tag in site.tags:
+        files[urls.tag_feed(tag.slug)] = feeds.tag_feed(site, tag, config)
+    files.update(exports.bibtex_files(site, config))
+    return files
+
+
+def _import_record(report: ImportReport) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What the import would print if run again on the same input: its warnings, and its
     summary with nothing written."""
     again = dataclasses.replace(report, written=0, unchanged=report.papers)

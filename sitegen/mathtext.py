@@ -800,7 +800,9 @@ def render(text: str) -> Markup:
     return Markup("".join(parts))  # safe: text escaped, elements only from TAGS
 
 
-@functools.lru_cache(maxsize=4096)
+# Large: views, related papers, CSV and BibTeX each read every title and abstract in turn,
+# and an LRU smaller than the review would miss on every one of those sweeps.
+@functools.lru_cache(maxsize=1 << 18)
 def plain(text: str) -> str:
     """The same reading as Unicode text: 'D³QE', 'σ_(1:T)²', '20%', 'Schrödinger'."""
     parts = []
