@@ -82,6 +82,7 @@ def build_site(config: Config, strict: bool = False) -> int:
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
     views = cache.load("views", {})  # paper views by their inputs' hash (render.Views)
+    items = cache.load("items", {})  # their HTML in paper lists, by view and page depth
     reused: set[str] = set()
 
     def reuse(file: str, key: str) -> bool:
@@ -97,7 +98,7 @@ def build_site(config: Config, strict: bool = False) -> int:
         with clock("render"):
             pages, keys = render_site(site, config, theme, assets, out, Progress("render"),
                                       related, reuse=reuse, salt=salt, parallel=True,
-                                      memo=views)
+                                      memo=views, items=items)
             for file, key in keys.items():
                 if file not in reused:  # rendered this time: keep it for the next build
                     html.put(key, out.staging / file)
@@ -116,6 +117,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     html.save()
     store.save()
     cache.save("views", views)
+    cache.save("items", items)
     kinds = Counter(kind for kind, _ in pages)
     log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
              len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),

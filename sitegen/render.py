@@ -338,7 +338,8 @@ class Renderer:
             autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self.env.globals.update(asset=self._asset, url=self._url, paper_item=self._paper_item)
-        self._items: dict[tuple[str, str], Markup] = {}
+        self._items: dict[tuple[str | None, str, str], Markup] = {}
+        self._preloaded: set[tuple[str | None, str, str]] = set()
         self._digests: dict[str, str] = {}
         self.env.filters["plural"] = plural
         self.site = SiteInfo(config.title, config.description, config.author, config.language,
@@ -359,13 +360,28 @@ class Renderer:
         """partials/paper_item.html for one paper, rendered once per page depth: a paper is
         listed on many pages (tags, home, timeline), and page-relative links differ only
         by depth. The partial sees `paper`, `root` and `site`."""
-        key = (paper.path, ctx["root"])
+        known = _VIEW_DIGESTS.get(id(paper))
+        key = (known[1] if known and known[0] is paper else None, paper.path, ctx["root"])
         item = self._items.get(key)
         if item is None:
             template = self.env.get_template("partials/paper_item.html")
             item = self._items[key] = Markup(template.render(paper=paper, root=ctx["root"],
                                                              site=self.site))
         return item
+
+    def items_stamp(self, salt: str) -> str:
+        """What every list item shares besides its paper and depth."""
+        return salt + self.template_digest("partials/paper_item.html") + repr(self.site)
+
+    def preload_items(self, items: dict[tuple[str, str, str], str]) -> None:
+        self._items.update((key, Markup(html)) for key, html in items.items())
+        self._preloaded = set(items)
+
+    def rendered_items(self) -> dict[tuple[str, str, str], str]:
+        """List items this process rendered whose view is known by its key, to keep for the
+        next build."""
+        return {key: str(html) for key, html in self._items.items()
+                if key[0] is not None and key not in self._preloaded}
 
     def template_digest(self, name: str) -> str:
         """A hash of a template and every template it extends, includes or imports, so a
@@ -523,7 +539,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
                 related: dict[str, tuple[str, ...]] | None = None,
                 reuse: Callable[[str, str], bool] | None = None,
                 salt: str = "", parallel: bool = False,
-                memo: dict[str, PaperView] | None = None,
+                memo: dict[str, PaperView] | None = None, items: dict | None = None,
                 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """Render and write every page and asset.
 
@@ -531,8 +547,8 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     page is made from (its template, path and view data, plus `salt` for what every page
     shares: theme, config, asset names). `reuse(file, key)` may take a file whose key is
     unchanged from the previous build instead of rendering it again. `parallel`: a forked
-    worker renders every other page that is left. `memo`: paper views from the last build,
-    updated in place to this build's.
+    worker renders every other page that is left. `memo` (paper views) and `items` (list
+    items' HTML) come from the last build and are updated in place to this build's.
     """
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
@@ -549,28 +565,41 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
         keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))
         if reuse is None or not reuse(file, key):
             todo.append(job)
-    _VIEW_DIGESTS.clear()
+    stamp = renderer.items_stamp(salt)
+    if items is not None:  # list items of unchanged papers, as the last build rendered them
+        renderer.preload_items({tuple(key): html for (s, *key), html in items.items()
+                                if s == stamp and key[0] in view_data.memo})
     # Interleaved, so both processes get their share of the long list pages.
     worker = Background(_render_jobs, renderer, todo[1::2], out,
                         parallel=parallel and len(todo) >= PARALLEL_PAGES)
-    written = _render_jobs(renderer, todo[::2], out, progress) + worker.result()
-    for file, size in written:
+    written, new_items = _render_jobs(renderer, todo[::2], out, progress)
+    theirs, their_items = worker.result()
+    for file, size in written + theirs:
         out.claim(file, size)
+    if items is not None:
+        kept = {key: html for key, html in items.items()
+                if key[0] == stamp and key[1] in view_data.memo}
+        items.clear()
+        items.update(kept)
+        items.update({(stamp, *key): html for key, html in {**new_items, **their_items}.items()})
+    _VIEW_DIGESTS.clear()
     for name, path in assets.paths.items():
         out.write(path, assets.files[name])
     return [(job.kind, job.path) for job in jobs], keys
 
 
 def _render_jobs(renderer: Renderer, jobs: list[Job], out: Output,
-                 progress: Callable[[int, int], None] | None = None) -> list[tuple[str, int]]:
-    """Render and write `jobs`; (file, size) of each, for the parent to claim."""
+                 progress: Callable[[int, int], None] | None = None,
+                 ) -> tuple[list[tuple[str, int]], dict[tuple[str, str, str], str]]:
+    """Render and write `jobs`: (file, size) of each, for the parent to claim, and the list
+    items known now, for the next build."""
     written = []
     for done, job in enumerate(jobs, 1):
         file = urls.output_file(job.path)
         written.append((file, out.write_file(file, renderer.render(job))))
         if progress:
             progress(done, len(jobs))
-    return written
+    return written, renderer.rendered_items()
 
 
 def job_key(job: Job, salt: str) -> str:

@@ -61,6 +61,8 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
     tag_html = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
                 / "tag.html").read_text(encoding="utf-8")
     (overrides / "tag.html").write_text(tag_html)
+    item_html = (Path(__file__).resolve().parent.parent / "themes" / "default" / "templates"
+                 / "partials" / "paper_item.html").read_text(encoding="utf-8")
     config_path.write_text(config_path.read_text() + "\ntheme_overrides: overrides\n")
 
     def change_template():
@@ -85,6 +87,9 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
             imported / "content" / "tags" / "learning-theory.md").write_text(
                 "---\ntitle: Theory of Learning\n---\nPapers on theory.\n", encoding="utf-8")),
         ("changed template", change_template),
+        ("changed list item", lambda: (overrides / "partials").mkdir() or (
+            overrides / "partials" / "paper_item.html").write_text(
+                item_html.replace('class="paper-item"', 'class="paper-item v2"'))),
         ("changed config", lambda: config_path.write_text(
             config_path.read_text().replace("title: Generalization in Deep Learning",
                                             "title: Generalization, Revisited"))),
@@ -110,6 +115,7 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
     tagged = [p.read_text() for p in (imported / "_site" / "papers").rglob("index.html")
               if "tags/learning-theory/" in p.read_text()]
     assert tagged and all(">Theory of Learning<" in page for page in tagged)
+    assert 'class="paper-item v2"' in (imported / "_site" / "index.html").read_text()
     assert "<!-- v2 -->" in (imported / "_site" / "tags" / "learning-theory" /
                              "index.html").read_text()
 
