@@ -30,7 +30,21 @@ IMPORTED = "imported"
 # Fields the importer owns until the curator changes them, in front-matter order.
 IMPORT_FIELDS = ("title", "date", "upvotes", "authors", "organization", "links", "abstract")
 KNOWN = (*IMPORT_FIELDS, "tags", "sources", "status", "rating", "hidden")
-_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+_OPEN = re.compile(r"---[ \t]*\r?\n")
+_CLOSE = re.compile(r"---[ \t]*\r?\n?")
+
+
+def front_matter(text: str) -> tuple[str, int] | None:
+    r"""(front matter, where the body starts): what \A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?
+    (re.S | re.M) matches, without a lazy regex trying every character of the front matter."""
+    opening = _OPEN.match(text)
+    if not opening:
+        return None
+    start = opening.end()
+    close = text.find("\n---", start - 1) + 1  # text[start - 1] is the opening's newline
+    if not close:
+        return None
+    return text[start:close], _CLOSE.match(text, close).end()
 
 
 # ---------------------------------------------------------------- reading
@@ -38,13 +52,14 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
     """Return (front matter, body, line where the body starts)."""
     text = text.lstrip("\ufeff")
-    match = _FRONT.match(text)
-    if not match:
+    found = front_matter(text)
+    if not found:
         return {}, text, 1
+    head, end = found
     try:
-        meta = frontmatter.parse(match.group(1))
+        meta = frontmatter.parse(head)
         if meta is None:  # not in the subset sitegen writes: the full YAML parser decides
-            meta = yaml.load(match.group(1), Loader=_Loader) or {}
+            meta = yaml.load(head, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -52,8 +67,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]
         raise SourceError(path, f"front matter: {problem} (fix the YAML)", line) from None
     if not isinstance(meta, dict):
         raise SourceError(path, "front matter must be a mapping of keys to values", 2)
-    body_line = text.count("\n", 0, match.end()) + 1
-    return meta, text[match.end():], body_line
+    body_line = text.count("\n", 0, end) + 1
+    return meta, text[end:], body_line
 
 
 def _str(value: Any) -> str:
@@ -298,8 +313,8 @@ def _set_keys(text: str, values: dict[str, Any]) -> str:
     from ruamel.yaml import YAML  # only pages that change pay for the round-trip parser
 
     text = text.lstrip("\ufeff")
-    match = _FRONT.match(text)
-    head, body = (match.group(1), text[match.end():]) if match else ("", text)
+    found = front_matter(text)
+    head, body = (found[0], text[found[1]:]) if found else ("", text)
     rt = YAML()
     rt.width = 10**9
     rt.preserve_quotes = True

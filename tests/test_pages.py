@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -182,3 +183,14 @@ def test_update_page_agrees_with_the_reference(current, base, imported, record_k
     meta = pages.page_meta(current, record)
     assert (pages.update_page(current, meta, imported, text)
             == _reference_update(current, meta, imported, text))
+
+
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["---", "-", "--", "\n", "\r", " ", "\t", "a", ":", "\ufeff"]),
+                max_size=20).map("".join))
+def test_front_matter_is_found_where_the_regex_finds_it(text):
+    match = _FRONT.match(text)
+    assert pages.front_matter(text) == ((match.group(1), match.end()) if match else None)
