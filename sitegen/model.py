@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ UNTAGGED = "untagged"
 SLUG_MAX = 80
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few tag names are slugged for every paper
 def slugify(text: str, max_len: int = SLUG_MAX, fallback: str = "paper") -> str:
     """Readable ASCII slug: 'Grokking: A Study!' -> 'grokking-a-study'.
 
