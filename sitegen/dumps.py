@@ -201,8 +201,10 @@ def _classify(text: str) -> list[_Line]:
 
 def abstract_like(text: str) -> bool:
     """Abstracts are long or read as sentences; titles are short phrases."""
+    if len(text) >= 250:
+        return True  # before counting words: most lines asked about are whole abstracts
     words = len(text.split())
-    if len(text) >= 250 or words >= 40:
+    if words >= 40:
         return True
     sentences = len(re.findall(r"[.!?](?:\s|$)", text))
     return (text.endswith(_SENTENCE_END) and words >= 12) or (sentences >= 2 and words >= 10)
@@ -427,6 +429,8 @@ def extract_links(text: str) -> tuple[str, ...]:
     """Code and project URLs in an abstract, with sentence punctuation and LaTeX junk
     ('...{here}', '...}.') trimmed."""
     links: list[str] = []
+    if "://" not in text:
+        return ()  # every _URL match holds it; most abstracts have no link
     for match in _URL.finditer(text):
         url = re.split(r"[{}\\]", match.group(0))[0]
         while url and url[-1] in ".,;:!?'\"”’*":

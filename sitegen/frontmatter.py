@@ -1,10 +1,13 @@
-"""A fast reader for the YAML subset sitegen itself writes in page front matter.
+"""A fast reader (and writer) for the YAML subset sitegen itself writes in page front matter.
 
 PyYAML spends ~0.8 ms constructing each page; at 50,000 pages that is most of a cold build.
 This reader handles exactly what `pages._yaml` emits (top-level `key: scalar`, one-line flow
 lists, `|-` literal blocks, one nested mapping) and returns None for anything else, so
 hand-edited pages with comments, anchors, or other YAML fall back to the full parser. A test
 checks it against PyYAML on real pages and on generated ones: it may decline, never differ.
+
+Writing a page through PyYAML's representer costs as much again; `dump` writes the same
+shapes directly, byte for byte what PyYAML writes, and leaves anything else to PyYAML.
 """
 
 from __future__ import annotations
@@ -207,3 +210,117 @@ def _mapping(lines: list[str], i: int) -> tuple[dict[str, Any] | None, int]:
         nested[key] = value
         i += 1
     return nested, i
+
+
+# ---------------------------------------------------------------- writing
+
+# Characters every YAML emitter writes as themselves (libyaml: no 4-byte UTF-8, no line
+# separators, no BOM); anything else leaves the page to PyYAML.
+_SAFE_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+_SAFE_TEXT = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")  # never start a plain scalar
+_FLOW_INDICATORS = re.compile(r"[,?\[\]{}:]")
+_WORDY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # tags, hashes, file names: no indicator
+
+
+def wants_literal(value: str) -> bool:
+    """Long or multi-line text is written as a literal block, easy to edit by hand."""
+    return "\n" in value or len(value) > 100
+
+
+def dump(data: dict[str, Any]) -> str | None:
+    """What yaml.dump(data, sort_keys=False, allow_unicode=True, width=10**9,
+    default_flow_style=None) writes, with literal blocks where wants_literal(), for the
+    shapes pages hold: a block mapping of scalars, flow lists of strings and one nested block
+    mapping. None for anything else (PyYAML writes it); a test compares the two."""
+    lines = _block_mapping(data, "", set())
+    return None if lines is None else "".join(lines)
+
+
+def _block_mapping(data: dict, indent: str, seen: set[int]) -> list[str] | None:
+    out, block = [], False
+    for key, value in data.items():
+        if type(key) is not str or not _good_key(key) or len(key) > 40:
+            return None
+        text = _block_value(value, indent, seen)
+        if text is None:
+            return None
+        out.append(f"{indent}{key}:{text}")
+        kind = type(value)
+        block = block or kind is list or kind is dict or (kind is str and wants_literal(value))
+    # PyYAML writes a mapping of plain one-line scalars in flow style: {a: 1}.
+    return out if block else None
+
+
+def _block_value(value: Any, indent: str, seen: set[int]) -> str | None:
+    """What follows `key:`, line break included."""
+    kind = type(value)
+    if kind is str and wants_literal(value):
+        text = _literal_block(value, indent + "  ")
+        return None if text is None else " " + text
+    if kind is str:
+        text = _one_line(value, False)
+        return None if text is None else f" {text}\n"
+    if kind is bool:
+        return " true\n" if value else " false\n"
+    if kind is int:
+        return f" {value}\n"
+    if value is None:
+        return " null\n"
+    if id(value) in seen:
+        return None  # PyYAML would write an anchor and an alias
+    seen.add(id(value))
+    if kind is dt.date:
+        return f" {value.isoformat()}\n"
+    if kind is list:
+        items = _flow_items(value)
+        return None if items is None else f" [{items}]\n"
+    if kind is dict and value and not indent:  # one level, as pages have: the tested shape
+        nested = _block_mapping(value, indent + "  ", seen)
+        return None if nested is None else "\n" + "".join(nested)
+    return None
+
+
+def _flow_items(items: list) -> str | None:
+    out = []
+    for item in items:
+        if type(item) is not str or wants_literal(item):
+            return None  # PyYAML would write a block list
+        text = _one_line(item, True)
+        if text is None:
+            return None
+        out.append(text)
+    return ", ".join(out)
+
+
+def _one_line(value: str, flow: bool) -> str | None:
+    """One line: plain when YAML allows it and reads it back as this string, else quoted."""
+    if _WORDY.match(value):
+        return value if _tag(value) == _STR else f"'{value}'"
+    if not _SAFE_LINE.match(value):
+        return None  # double quotes with escapes: PyYAML's business
+    if _plain_allowed(value, flow) and _tag(value) == _STR:
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _plain_allowed(value: str, flow: bool) -> bool:
+    """The emitter's rules for a plain scalar on one line of safe characters."""
+    if not value or value[0] == " " or value[-1] == " " or value.startswith(("---", "...")):
+        return False
+    first, spaced = value[0], len(value) == 1 or value[1] == " "
+    if first in _INDICATORS or (first in "?:" and (flow or spaced)) or (first == "-" and spaced):
+        return False
+    rest = value[1:]
+    if flow and _FLOW_INDICATORS.search(rest):
+        return False
+    return ": " not in value and not value.endswith(":") and " #" not in value
+
+
+def _literal_block(value: str, indent: str) -> str | None:
+    """A `|-` block; other block forms (indentation or keep indicators) are PyYAML's."""
+    if (not _SAFE_TEXT.match(value) or value[0] in " \n" or value[-1] in " \n"
+            or " \n" in value or "\n " in value):
+        return None
+    return "|-\n" + "".join(f"{indent}{line}\n" if line else "\n"
+                            for line in value.split("\n"))

@@ -119,15 +119,17 @@ def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport
             pages.atomic_write(path, new_text)
             written[path.name] = store.read(path)[3]
         else:
-            if slugify(paper.title).lower() in reserved:
+            base = slugify(paper.title)
+            if base.lower() in reserved:
                 continue  # its page exists but is unreadable; reported above, never duplicated
-            slug = _unique_slug(paper.title, taken)
+            slug = _unique_slug(base, taken)
             taken.add(slug.lower())
             path = papers_dir / f"{slug}.md"
-            new_text, meta = pages.new_page_with_meta(replace(imported, slug=slug), paper.key)
+            imported = replace(imported, slug=slug)
+            new_text, meta = pages.new_page_with_meta(imported, paper.key)
             summaries[paper.first.source].new += 1
             pages.atomic_write(path, new_text, durable=False)  # nothing old to protect
-            store.remember(path, new_text, replace(imported, slug=slug), meta)
+            store.remember(path, new_text, imported, meta)
             written[path.name] = digest(new_text.encode("utf-8"))
         report.written += 1
     report.dumps = [summaries[r.name] for r in results]
@@ -226,8 +228,8 @@ def _to_paper(paper: Merged, tagger: Tagger) -> Paper:
     )
 
 
-def _unique_slug(title: str, taken: set[str]) -> str:
-    base = slugify(title)
+def _unique_slug(base: str, taken: set[str]) -> str:
+    """`base` (a title's slug), or base-2, base-3... whichever is free."""
     slug, n = base, 2
     while slug.lower() in taken:
         slug, n = f"{base}-{n}", n + 1

@@ -161,7 +161,7 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
 
 def _represent_str(dumper: yaml.BaseDumper, value: str) -> yaml.Node:
     # Long or multi-line text as a literal block, so abstracts stay easy to edit by hand.
-    style = "|" if ("\n" in value or len(value) > 100) else None
+    style = "|" if frontmatter.wants_literal(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -169,6 +169,12 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def _yaml(data: dict[str, Any]) -> str:
+    # The direct writer covers pages as the importer writes them, PyYAML everything else.
+    fast = frontmatter.dump(data)
+    return fast if fast is not None else _pyyaml(data)
+
+
+def _pyyaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      width=10**9, default_flow_style=None)
 
@@ -225,8 +231,12 @@ def page_meta(paper: Paper, imported: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def render_page(paper: Paper, imported: dict[str, Any] | None) -> str:
-    body = paper.notes.strip("\n")
-    return "---\n" + _yaml(page_meta(paper, imported)) + "---\n" + (body + "\n" if body else "")
+    return _render(page_meta(paper, imported), paper.notes)
+
+
+def _render(meta: dict[str, Any], notes: str) -> str:
+    body = notes.strip("\n")
+    return "---\n" + _yaml(meta) + "---\n" + (body + "\n" if body else "")
 
 
 def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
@@ -234,7 +244,8 @@ def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
 
     `durable` also flushes to disk before the rename, so even a power cut cannot leave an
     empty file where a curated page was; new pages and caches can skip that cost."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():  # one stat, not a failing mkdir, for each of many pages
+        path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -258,8 +269,8 @@ def new_page(imported: Paper, key: str | None = None) -> str:
 
 def new_page_with_meta(imported: Paper, key: str | None = None) -> tuple[str, dict[str, Any]]:
     """new_page() and the front matter it holds, so a fresh page need not be parsed again."""
-    record = _fingerprints(imported, key)
-    return render_page(imported, record), page_meta(imported, record)
+    meta = page_meta(imported, _fingerprints(imported, key))
+    return _render(meta, imported.notes), meta
 
 
 def _fingerprints(imported: Paper, key: str | None = None) -> dict[str, Any]:

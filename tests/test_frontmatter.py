@@ -75,3 +75,66 @@ def test_repeated_values_are_not_shared_between_pages():
     first = frontmatter.parse("tags: [a, b]\n")
     first["tags"].append("mine")
     assert frontmatter.parse("tags: [a, b]\n") == {"tags": ["a", "b"]}
+
+
+# ---------------------------------------------------------------- the writer
+
+def writes_like_pyyaml(data: dict) -> bool:
+    fast = frontmatter.dump(data)
+    return fast is None or fast == pages._pyyaml(data)
+
+
+# Fragments around every rule of the emitter: indicators, quotes, spaces, breaks, YAML's
+# typed words, characters libyaml escapes, and lengths either side of the literal cut-off.
+scalar_ish = st.lists(st.sampled_from(
+    ["a", "B", "1", " ", "-", "?", ":", ",", "[", "]", "{", "}", "#", "&", "*", "!", "|", ">",
+     "'", '"', "%", "@", "`", ".", "---", "...", "\n", "\n\n", "\t", "\r", "é", "\xa0",
+     "\u2028", "\x85", "\ufeff", "🚀", "\x7f", "yes", "No", "null", "~", "0x1", "1.5", "=",
+     "<<", "2024-01-02", "true", "x" * 40]), max_size=12).map("".join)
+keys = st.sampled_from(["title", "tags", "a-b", "_x", "no", "on", "y", "null", "a b", "-x",
+                        "k" * 45, "ü", "1"])
+
+
+def documents_of(keys, text):
+    """Mappings as pages hold them; a list makes a mapping block style, as on every page
+    (without one PyYAML writes {a: 1})."""
+    scalars = st.none() | st.booleans() | st.integers() | st.dates() | text | st.floats()
+    values = scalars | st.lists(text | st.integers(), max_size=3)
+    nested = st.dictionaries(keys, values, max_size=3).map(lambda d: {**d, "tags": []})
+    return st.tuples(st.dictionaries(keys, values | nested, max_size=5),
+                     st.lists(text, max_size=2)).map(lambda p: {**p[0], "sources": p[1]})
+
+
+documents = documents_of(keys, scalar_ish)
+# Characters the writer handles itself, so most documents take its path.
+page_like = documents_of(st.sampled_from(["title", "date", "a-b", "_x", "abstract"]),
+                         st.lists(st.sampled_from(["a", "B", "1", " ", "-", ":", "'", "#",
+                                                   ",", "[", "é", "\n", "x" * 40, "no"]),
+                                  max_size=8).map("".join))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents | page_like)
+def test_writer_writes_what_pyyaml_writes(data):
+    assert writes_like_pyyaml(data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(scalar_ish, st.sampled_from(["flow", "block", "nested"]))
+def test_writer_quotes_each_string_as_pyyaml_does(text, where):
+    data = {"flow": {"a": [text]}, "block": {"a": text, "b": []},
+            "nested": {"a": {"b": text, "c": []}}}[where]
+    assert writes_like_pyyaml(data)
+
+
+def test_writer_leaves_shared_objects_to_pyyaml():
+    tags, day = ["a"], dt.date(2024, 1, 2)
+    assert frontmatter.dump({"a": tags, "b": tags}) is None
+    assert frontmatter.dump({"a": day, "b": day, "c": []}) is None
+    assert writes_like_pyyaml({"a": tags, "b": list(tags)})
+
+
+def test_example_pages_are_written_without_pyyaml(imported):
+    for path in (imported / "content" / "papers").glob("*.md"):
+        meta = pages.read_page(path)[1]
+        assert frontmatter.dump(meta) == pages._pyyaml(meta), path.name
