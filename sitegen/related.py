@@ -1,16 +1,31 @@
 """Related papers: TF-IDF cosine similarity over title and abstract, shared tags breaking ties.
 
-The similarity of every pair is one sparse matrix product, computed a block of rows at a time
-so memory stays bounded (about BLOCK_CELLS dense cells per block) and no Python loop runs over
-pairs. The order is total and reproducible: similarity rounded to 1e-6 (so the last bits of a
-float sum never reorder a list), then more shared tags, then slug. Papers with neither a shared
-word nor a shared tag are never listed as related.
+The order is total and reproducible: similarity rounded to 1e-6 (so the last bits of a float sum
+never reorder a list), then more shared tags, then slug. Papers with neither a shared word nor a
+shared tag are never listed as related.
+
+Fast, and still exact (the same lists as ranking every cell of the full similarity matrix):
+
+- A paper's terms depend on its title and abstract only (`paper_terms`), so a build can keep
+  them across builds (`memo`); everything after them is recomputed every time.
+- Similarity is symmetric, so a block of papers is multiplied only with itself and the papers
+  after it: the block's rows give its papers their similarities to those, the columns give
+  each later paper its similarities to the block.
+- Each paper keeps a floor its k-th most similar paper surely reaches (from maxima of chunks of
+  cells, then from the k best cells seen), and only cells within _MARGIN of it, more than
+  rounding can tie, are kept; their exact keys are ranked at the end.
+- Every similarity is the same float sum, added in the same order (a pair's common terms from
+  the highest column down) from either paper of the pair, as in a plain sparse product of the
+  matrix with its transpose (scipy's sums each row in its stored order).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import MutableMapping, Sequence
+from itertools import chain, pairwise
 
 import numpy as np
 from lunr.stemmer import PorterStemmer
@@ -20,16 +35,26 @@ from sitegen.mathtext import plain
 from sitegen.model import Paper, Site, slugify
 
 RELATED = 5  # papers listed on each paper page
-BLOCK_CELLS = 2_000_000  # dense cells per block of rows (16 MB of float64)
+BLOCK_CELLS = 4_000_000  # dense cells per block of papers (32 MB of float64)
 TITLE_WEIGHT = 2  # a word in the title counts as much as two in the abstract
 MAX_DF = 0.2  # terms in more than this share of the papers are left out...
 MIN_DF_LIMIT = 50  # ...unless in at most this many: a small review keeps all its words
 MAX_TERMS = 40  # a paper's heaviest terms kept
+TERMS_VERSION = 1  # part of every memo key: bump it when paper_terms() changes
 _SCALE = 1_000_000  # similarity rounded to 1e-6
 _TAG_BITS = 8  # shared tags counted up to 255
-# Punctuation to a space before splitting: much faster than a regex over every abstract.
-_SPLIT = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-                        "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7\u2212\u00a0"})
+# A cell 1e-6 below a paper's k-th similarity can still round to the same value and win on
+# tags; a cell that rounds to 0 counts through tags only (rint(0.5) is 0).
+_MARGIN = 2e-6
+_POSITIVE = 4e-7
+_CHUNK = 16  # cells per chunk whose maximum bounds a paper's k-th similarity from below
+_PUNCT = ("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+          "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7\u2212\u00a0")
+_ASCII_PUNCT = "".join(c for c in _PUNCT if c.isascii()).encode()
+_SPLIT_ASCII = bytes.maketrans(_ASCII_PUNCT, b" " * len(_ASCII_PUNCT))
+_WIDE_PUNCT = [c for c in _PUNCT if not c.isascii()]
+# What mathtext reads as LaTeX (its _HINT): a text without any of these is its own plain().
+_LATEX_MARKS = ("\\", "$", "_", "^", "``")
 _WORD = re.compile(r"[^\W\d_][\w]*")
 STOP_WORDS = frozenset("""
 a about above across after again against all almost also although always am among an and
@@ -46,9 +71,30 @@ would yet you your yours yourself yourselves paper propose proposed approach met
 results result new based work study studies also however moreover furthermore first second
 """.split())
 
+Terms = tuple[tuple[str, ...], tuple[int, ...]]  # a paper's terms, and the weight of each
+
+
+# ---------------------------------------------------------------- words and terms
 
 def _words(text: str) -> list[str]:
-    return text.casefold().translate(_SPLIT).split()
+    """Casefolded words, split at white space and at _PUNCT. bytes.translate for the ASCII
+    marks (no UTF-8 sequence holds an ASCII byte) and str.replace for the others are several
+    times faster than str.translate."""
+    text = text.casefold()
+    if not text.isascii():
+        for mark in _WIDE_PUNCT:
+            if mark in text:
+                text = text.replace(mark, " ")
+    data = text.encode("utf-8", "surrogatepass").translate(_SPLIT_ASCII)
+    return data.decode("utf-8", "surrogatepass").split()
+
+
+def _plain(text: str) -> str:
+    """mathtext.plain(text), skipping its regex scan of the many texts without LaTeX."""
+    for mark in _LATEX_MARKS:
+        if mark in text:
+            return plain(text)
+    return text
 
 
 _STEM = PorterStemmer().stem
@@ -57,11 +103,25 @@ _STEM = PorterStemmer().stem
 def term(word: str) -> str | None:
     """A word's term: Porter-stemmed ('grokking' -> 'grok'); None for stop words, numbers and
     one-letter words."""
-    if not word.isalnum():  # punctuation _SPLIT does not know: keep the letters
+    if not word.isalnum():  # punctuation _PUNCT does not hold: keep the letters
         word = "".join(_WORD.findall(word))
     if len(word) < 2 or word[0].isdigit() or word in STOP_WORDS:
         return None
     return _STEM(word)
+
+
+class _TermCache(dict):
+    """word -> term(word), filled on first use: words recur, and stemming is slow. Cleared
+    now and then so a long `sitegen serve` cannot grow it without bound."""
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= 1 << 20:
+            self.clear()
+        found = self[word] = term(word)
+        return found
+
+
+_TERMS = _TermCache()
 
 
 def tokens(text: str) -> list[str]:
@@ -69,34 +129,72 @@ def tokens(text: str) -> list[str]:
     return [t for w in _words(plain(text)) if (t := term(w))]
 
 
-def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS) -> sparse.csr_matrix:
+def paper_terms(title: str, abstract: str) -> Terms:
+    """A paper's terms in order of first use, title first, and their weights: TITLE_WEIGHT per
+    use in the title, 1 per use in the abstract. Depends on the two texts only."""
+    get = _TERMS.__getitem__
+    heading = list(map(get, _words(_plain(title))))
+    weights: Counter[str | None] = Counter()
+    for _ in range(TITLE_WEIGHT):
+        weights.update(heading)
+    weights.update(map(get, _words(_plain(abstract))))
+    weights.pop(None, None)  # stop words, numbers
+    return tuple(weights), tuple(weights.values())
+
+
+def memo_key(title: str, abstract: str) -> str:
+    """A paper's key in related_papers' `memo`: a hash of its title and abstract, and of
+    TERMS_VERSION, so terms from another version of paper_terms are never used."""
+    data = f"{TERMS_VERSION}\0{len(title)}\0{title}{abstract}"
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _all_terms(papers: Sequence[Paper], memo: MutableMapping[str, Terms] | None
+               ) -> list[Terms]:
+    if memo is None:
+        return [paper_terms(p.title, p.abstract) for p in papers]
+    out = []
+    for paper in papers:
+        key = memo_key(paper.title, paper.abstract)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = paper_terms(paper.title, paper.abstract)
+        out.append(found)
+    return out
+
+
+# ---------------------------------------------------------------- matrices
+
+def _counts(per_paper: list[Terms]) -> sparse.csr_matrix:
+    """Papers x terms, canonical. Terms are numbered in order of first use, paper by paper:
+    the numbering breaks ties among a paper's heaviest terms and orders every sum."""
+    ids = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(
+        terms for terms, _ in per_paper)))}
+    indptr = np.zeros(len(per_paper) + 1, dtype=np.int64)
+    np.cumsum([len(terms) for terms, _ in per_paper], out=indptr[1:])
+    size = int(indptr[-1])
+    dtype = np.int32 if max(size, len(ids)) < 2**31 else np.int64  # as scipy would have it
+    cols = np.fromiter(map(ids.__getitem__, chain.from_iterable(terms for terms, _ in per_paper)),
+                       dtype=dtype, count=size)
+    data = np.fromiter(chain.from_iterable(w for _, w in per_paper), dtype=np.float64,
+                       count=size)
+    counts = sparse.csr_matrix((data, cols, indptr.astype(dtype)),
+                               shape=(len(per_paper), max(1, len(ids))))
+    counts.sort_indices()
+    return counts
+
+
+def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS,
+          memo: MutableMapping[str, Terms] | None = None) -> sparse.csr_matrix:
     """Rows: papers; columns: terms in at least two papers and in at most MAX_DF of them.
     Sublinear term frequency, idf = log(n / df), each row's max_terms heaviest terms kept,
-    rows scaled to unit length.
+    rows scaled to unit length and stored from the highest column down.
 
     A term in most papers says little about which two are related ('generalization' in a
     review of generalization) but makes the product dense; so do a paper's many light terms.
-    Leaving both out is what keeps the similarity of 10,000 papers a few seconds' work."""
+    Leaving both out keeps the product small. `memo`: as in related_papers."""
     n = len(papers)
-    flat: list[str] = []  # every word of every paper, in order
-    lengths: list[int] = []  # how many words each (paper, field) added
-    for paper in papers:
-        for text in (paper.title, paper.abstract):
-            words = _words(plain(text))
-            flat.extend(words)
-            lengths.append(len(words))
-    index = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # word -> id, first use first
-    terms: dict[str, int] = {}
-    term_of = np.array([-1 if (t := term(w)) is None else terms.setdefault(t, len(terms))
-                        for w in index] + [-1], dtype=np.int64)
-    cols = term_of[np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))]
-    sizes = np.asarray(lengths, dtype=np.int64)
-    rows = np.repeat(np.repeat(np.arange(n, dtype=np.int64), 2), sizes)
-    weights = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0]), n), sizes)
-    keep = cols >= 0
-    counts = sparse.csr_matrix((weights[keep], (rows[keep], cols[keep])),
-                               shape=(n, max(1, len(terms))))  # duplicates summed below
-    counts.sum_duplicates()
+    counts = _counts(_all_terms(papers, memo))
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.where((df >= 2) & (df <= max(MIN_DF_LIMIT, int(MAX_DF * n))),
                    np.log(n / np.maximum(df, 1)), 0.0)
@@ -105,16 +203,37 @@ def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS) -> sparse.csr_mat
     counts = _heaviest(counts, max_terms)
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+    return _scaled_descending(counts, 1.0 / norms)
 
 
 def _heaviest(matrix: sparse.csr_matrix, limit: int) -> sparse.csr_matrix:
-    """Each row's `limit` largest entries (ties: the lower column), the rest dropped."""
+    """Each row's `limit` largest entries (ties: the lower column), the rest dropped. A few
+    rows at a time, to keep the sort's memory small; `matrix` is canonical, so a stable sort
+    keeps tied entries in column order."""
+    indptr = matrix.indptr
+    chosen = []
+    first = 0
+    while first < matrix.shape[0]:
+        last = max(first + 1, int(np.searchsorted(indptr, indptr[first] + (1 << 20), "right")) - 1)
+        lo, hi = indptr[first], indptr[last]
+        row = np.repeat(np.arange(last - first, dtype=np.int32), np.diff(indptr[first:last + 1]))
+        order = np.lexsort((-matrix.data[lo:hi], row))
+        rank = np.arange(hi - lo) - (indptr[first:last] - lo)[row[order]]
+        chosen.append(np.sort(order[rank < limit]) + lo)
+        first = last
+    chosen = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    sizes = np.minimum(np.diff(indptr), limit)
+    return sparse.csr_matrix((matrix.data[chosen], matrix.indices[chosen],
+                              np.concatenate([[0], np.cumsum(sizes)]).astype(indptr.dtype)),
+                             shape=matrix.shape)
+
+
+def _scaled_descending(matrix: sparse.csr_matrix, scale: np.ndarray) -> sparse.csr_matrix:
+    """Each row times its scale, its entries from the highest column down: the order in which
+    every similarity adds up its terms."""
     row = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((matrix.indices, -matrix.data, row))
-    rank = np.arange(len(order)) - matrix.indptr[row[order]]
-    chosen = np.sort(order[rank < limit])
-    return sparse.csr_matrix((matrix.data[chosen], (row[chosen], matrix.indices[chosen])),
+    at = matrix.indptr[row] + matrix.indptr[row + 1] - 1 - np.arange(len(row))
+    return sparse.csr_matrix((scale[row] * matrix.data[at], matrix.indices[at], matrix.indptr),
                              shape=matrix.shape)
 
 
@@ -130,45 +249,216 @@ def _tag_matrix(papers: list[Paper]) -> sparse.csr_matrix:
                              shape=(len(papers), max(1, len(index))))
 
 
-def related_papers(site: Site, k: int = RELATED) -> dict[str, tuple[str, ...]]:
-    """slug -> the slugs of its k most related visible papers, most related first."""
+# ---------------------------------------------------------------- similar pairs
+
+class _Postings:
+    """Each term's papers, ascending, and their weights (`words` transposed), with a cursor
+    per term at its first paper not before the current block: a block meets later papers
+    only."""
+
+    def __init__(self, words: sparse.csr_matrix) -> None:
+        by_term = sparse.csr_matrix(words.T)
+        by_term.sort_indices()
+        self.next = by_term.indptr[:-1].astype(np.int64)
+        self.end = by_term.indptr[1:].astype(np.int64)
+        self.paper = by_term.indices.astype(np.int64)
+        self.weight = by_term.data
+
+    def skip(self, terms: np.ndarray) -> None:
+        """Move past the papers of a block, given their terms."""
+        np.add.at(self.next, terms, 1)
+
+    def block(self, words: sparse.csr_matrix, start: int, stop: int) -> np.ndarray:
+        """Similarities of papers start..stop (rows) with papers start.. (columns), a few rows
+        at a time so that about BLOCK_CELLS / 4 products are in memory at once."""
+        budget = max(1, BLOCK_CELLS // 4)
+        lo = words.indptr[start]
+        terms = words.indices[lo:words.indptr[stop]]
+        products = np.concatenate([[0], np.cumsum(self.end[terms] - self.next[terms])])
+        by_row = products[words.indptr[start + 1:stop + 1] - lo]  # products up to each row
+        cuts = np.searchsorted(by_row, budget * np.arange(1, by_row[-1] // budget + 1), "right")
+        bounds = np.unique(np.concatenate([[0], np.maximum(cuts, 1), [stop - start]]))
+        if len(bounds) == 2:
+            return self._rows(words, start, start, stop)
+        out = np.empty((stop - start, words.shape[0] - start))
+        for first, last in pairwise(bounds.tolist()):
+            out[first:last] = self._rows(words, start, start + first, start + last)
+        return out
+
+    def _rows(self, words: sparse.csr_matrix, start: int, first: int, last: int) -> np.ndarray:
+        """Rows first..last of a block. Each cell adds its products in the order of its row's
+        terms, one by one (np.bincount adds in array order): from the highest column down, as
+        the column's paper would too."""
+        width = words.shape[0] - start
+        lo, hi = words.indptr[first], words.indptr[last]
+        terms = words.indices[lo:hi]
+        begin = self.next[terms]
+        sizes = self.end[terms] - begin
+        ends = np.cumsum(sizes)
+        at = np.repeat(begin - (ends - sizes), sizes)  # each product's posting
+        at += np.arange(len(at))
+        row = np.arange(last - first) * width - start  # each row's first cell, less start
+        cell = self.paper[at]
+        cell += np.repeat(np.repeat(row, np.diff(words.indptr[first:last + 1])), sizes)
+        value = np.repeat(words.data[lo:hi], sizes)
+        value *= self.weight[at]
+        return np.bincount(cell, weights=value, minlength=(last - first) * width
+                           ).reshape(last - first, width)
+
+
+def _line_candidates(sims: np.ndarray, axis: int, floor: np.ndarray, k: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(place, line) of the cells of each line of `sims` along `axis`, one paper's
+    similarities, that may be among the paper's k largest; `floor`, one per line, raised.
+
+    Chunk c of a line holds its cells c, c + m, c + 2m, ...: the k-th largest chunk maximum is a
+    floor (k chunks reach it, each through a cell of its own), and only the chunks whose
+    maximum clears the limit are looked into. Cells after the last whole chunk count alone."""
+    cells = sims if axis == 0 else sims.T
+    length = cells.shape[0]
+    size = max(1, min(_CHUNK, length // (8 * k)))
+    m = length // size
+    whole = m * size
+    maxima = cells[:whole].reshape(size, m, -1).max(axis=0)
+    if whole < length:
+        maxima = np.concatenate([maxima, cells[whole:]])
+    if len(maxima) >= k:
+        kth = np.partition(maxima, len(maxima) - k, axis=0)[len(maxima) - k]
+        np.maximum(floor, kth, out=floor)
+    limit = np.maximum(floor - _MARGIN, _POSITIVE)
+    chunk, line = np.nonzero(maxima[:m] >= limit)
+    place = (chunk[:, None] + m * np.arange(size)).ravel()
+    line = np.repeat(line, size)
+    if whole < length:
+        alone, alone_line = np.nonzero(cells[whole:] >= limit)
+        place = np.concatenate([place, alone + whole])
+        line = np.concatenate([line, alone_line])
+    value = sims[place, line] if axis == 0 else sims[line, place]
+    keep = value >= limit[line]
+    return place[keep], line[keep]
+
+
+def _raise(best: np.ndarray, floor: np.ndarray, paper: np.ndarray, value: np.ndarray) -> None:
+    """Merge new cells into their papers' k best so far and raise the floors to the k-th.
+    Exact, as no cell above a floor was left out; a block's own chunk maxima alone make a weak
+    floor when blocks are narrow (many papers)."""
+    k = best.shape[1]
+    touched, count = np.unique(paper, return_counts=True)
+    ids = np.concatenate([np.repeat(touched, k), paper])
+    values = np.concatenate([best[touched].ravel(), value])
+    values = values[np.lexsort((-values, ids))]
+    first = np.cumsum(count + k) - (count + k)
+    best[touched] = values[first[:, None] + np.arange(k)]
+    floor[touched] = np.maximum(floor[touched], best[touched, -1])
+
+
+def _candidates(words: sparse.csr_matrix, k: int) -> tuple[np.ndarray, ...]:
+    """(paper, other, similarity) of every pair that may be among the paper's k most similar
+    by rounded similarity; pairs whose similarity rounds to 0 left out."""
+    n = words.shape[0]
+    block = max(1, BLOCK_CELLS // n)
+    postings = _Postings(words)
+    floor = np.full(n, -np.inf)  # a similarity each paper's k-th most similar paper reaches
+    best = np.full((n, k), -np.inf)  # the k largest similarities of each paper so far
+    found = []
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        width = stop - start
+        sims = postings.block(words, start, stop)
+        sims[np.arange(width), np.arange(width)] = -1.0  # not itself
+        other, paper = _line_candidates(sims, 1, floor[start:stop], k)
+        found.append((paper + start, other + start, sims[paper, other]))
+        if stop < n:  # the later papers, as columns
+            later = sims[:, width:]
+            other, paper = _line_candidates(later, 0, floor[stop:], k)
+            value = later[other, paper]
+            found.append((paper + stop, other + start, value))
+            _raise(best, floor, paper + stop, value)
+        postings.skip(words.indices[words.indptr[start]:words.indptr[stop]])
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
+
+
+def _shared_tags(tags: sparse.csr_matrix, papers: np.ndarray, others: np.ndarray
+                 ) -> np.ndarray:
+    """How many tags each pair shares, up to 255: popcounts of tag bit sets."""
+    n, m = tags.shape
+    rows = np.repeat(np.arange(n), np.diff(tags.indptr))
+    bits = np.zeros((n, (m + 63) // 64), dtype=np.uint64)
+    np.bitwise_or.at(bits, (rows, tags.indices // 64),
+                     np.left_shift(np.uint64(1), (tags.indices % 64).astype(np.uint64)))
+    out = np.empty(len(papers), dtype=np.int64)
+    step = max(1, BLOCK_CELLS // bits.shape[1])
+    for at in range(0, len(papers), step):
+        both = bits[papers[at:at + step]] & bits[others[at:at + step]]
+        out[at:at + step] = np.bitwise_count(both).sum(axis=1, dtype=np.int64)
+    return np.minimum(out, (1 << _TAG_BITS) - 1)
+
+
+# ---------------------------------------------------------------- ranking
+
+def related_papers(site: Site, k: int = RELATED,
+                   memo: MutableMapping[str, Terms] | None = None
+                   ) -> dict[str, tuple[str, ...]]:
+    """slug -> the slugs of its k most related visible papers, most related first.
+
+    `memo` maps memo_key(title, abstract) to paper_terms(title, abstract) (two tuples: plain
+    picklable data); found entries are used, missing ones added. Keep it from one build to
+    the next to skip reading unchanged papers again: the result is the same either way."""
     papers = sorted(site.papers, key=lambda p: p.slug)  # index order is the last tie-break
     n = len(papers)
     if n < 2 or k < 1:
         return {p.slug: () for p in papers}
     if n >= 1 << (63 - _TAG_BITS - 21):
         raise ValueError("too many papers for the related-papers key")
-    words = tfidf(papers)
-    words_t = sparse.csr_matrix(words.T)
+    take = min(k, n - 1)
+    paper, other, sim = _candidates(tfidf(papers, memo=memo), take)
+    score = np.rint(sim * _SCALE).astype(np.int64)  # similarity, rounded
+    keep = score > 0
+    paper, other, score = paper[keep], other[keep], score[keep]
     tags = _tag_matrix(papers)
-    tags_t = sparse.csr_matrix(tags.T)
     index_bits = max(1, (n - 1).bit_length())
     # Larger key = more related: similarity, then shared tags, then the smaller index.
-    rank = (n - 1 - np.arange(n, dtype=np.int64))
+    key = ((score << _TAG_BITS | _shared_tags(tags, paper, other)) << index_bits) \
+        | (n - 1 - other)
+    order = np.lexsort((-key, paper))
+    other, key = other[order], key[order]
+    first = np.searchsorted(paper[order], np.arange(n + 1))
+    slugs = [p.slug for p in papers]
+    result = {}
+    short = []  # fewer than `take` similar papers: shared tags fill the list
+    for i, (a, b) in enumerate(pairwise(first.tolist())):
+        if b - a < take:
+            short.append(i)
+        result[slugs[i]] = tuple(slugs[j] for j in other[a:min(b, a + take)].tolist())
+    if short:
+        _fill(result, slugs, tags, np.asarray(short), take, index_bits, (first, other, key))
+    return result
+
+
+def _fill(result: dict[str, tuple[str, ...]], slugs: list[str], tags: sparse.csr_matrix,
+          short: np.ndarray, take: int, index_bits: int,
+          similar: tuple[np.ndarray, ...]) -> None:
+    """The lists of papers with fewer than `take` similar papers, ranked over all papers, a
+    block of such papers at a time: their similar papers first (every one of them is among the
+    candidates), then papers by shared tags and index; papers sharing no tag left out."""
+    first, other, key = similar
+    n = len(slugs)
+    tags_t = sparse.csr_matrix(tags.T)
+    rank = n - 1 - np.arange(n, dtype=np.int64)
     block = max(1, BLOCK_CELLS // n)
-    take = min(k, n - 1)
-    result: dict[str, tuple[str, ...]] = {}
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        # In place where possible: these blocks are the bulk of the work at 10,000 papers.
-        score = (words[start:stop] @ words_t).toarray()
-        np.multiply(score, _SCALE, out=score)
-        key = np.rint(score, out=score).astype(np.int64)  # similarity, rounded, >= 0
-        shared = (tags[start:stop] @ tags_t).toarray()
+    for at in range(0, len(short), block):
+        rows = short[at:at + block]
+        shared = (tags[rows] @ tags_t).toarray()
         np.minimum(shared, (1 << _TAG_BITS) - 1, out=shared)
-        irrelevant = (key == 0) & (shared == 0)
-        irrelevant[np.arange(stop - start), np.arange(start, stop)] = True  # not itself
-        key <<= _TAG_BITS
-        key |= shared
-        key <<= index_bits
-        key |= rank
-        key[irrelevant] = -1
-        top = np.argpartition(-key, take - 1, axis=1)[:, :take]
-        top_keys = np.take_along_axis(key, top, axis=1)
+        keys = (shared << index_bits) | rank
+        keys[shared == 0] = -1
+        keys[np.arange(len(rows)), rows] = -1  # not itself
+        for line, i in enumerate(rows.tolist()):
+            keys[line, other[first[i]:first[i + 1]]] = key[first[i]:first[i + 1]]
+        top = np.argpartition(-keys, take - 1, axis=1)[:, :take]
+        top_keys = np.take_along_axis(keys, top, axis=1)
         order = np.argsort(-top_keys, axis=1, kind="stable")
         top = np.take_along_axis(top, order, axis=1)
         top_keys = np.take_along_axis(top_keys, order, axis=1)
-        for offset in range(stop - start):
-            chosen = top[offset][top_keys[offset] >= 0]
-            result[papers[start + offset].slug] = tuple(papers[j].slug for j in chosen)
-    return result
+        for line, i in enumerate(rows.tolist()):
+            result[slugs[i]] = tuple(slugs[j] for j in top[line][top_keys[line] >= 0].tolist())

@@ -3,17 +3,23 @@ blocked, deterministic, and shown on every paper page of a site built under a su
 
 from __future__ import annotations
 
+import pickle
 import random
 import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
 
 from sitegen import related
 from sitegen.config import load_config
-from sitegen.model import Paper, Site, Tag
+from sitegen.mathtext import plain
+from sitegen.model import Paper, Site, Tag, slugify
 from sitegen.related import related_papers, tokens
 from sitegen.site import load_site
 
@@ -160,3 +166,231 @@ def test_thousands_of_synthetic_papers_each_get_their_related_papers():
     found = related_papers(_site(*papers))
     assert len(found) == 3_000
     assert all(len(v) == related.RELATED for v in found.values())
+
+
+# ---------------------------------------------------------------- the fast paths are exact
+
+# The tokeniser and ranking as they were before the fast paths: the reference they must match.
+_OLD_SPLIT = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+                            "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7\u2212\u00a0"})
+
+
+def old_words(text: str) -> list[str]:
+    return text.casefold().translate(_OLD_SPLIT).split()
+
+
+def old_terms(text: str) -> list[str]:
+    return [t for w in old_words(plain(text)) if (t := related.term(w)) is not None]
+
+
+def reference_words(papers: list[Paper]) -> sparse.csr_matrix:
+    """The TF-IDF matrix as it was built before paper_terms() and the memo."""
+    n = len(papers)
+    terms: dict[str, int] = {}
+    rows, cols, weights = [], [], []
+    for row, paper in enumerate(papers):
+        for text, weight in ((paper.title, related.TITLE_WEIGHT), (paper.abstract, 1)):
+            for t in old_terms(text):
+                rows.append(row)
+                cols.append(terms.setdefault(t, len(terms)))
+                weights.append(weight)
+    counts = sparse.csr_matrix((np.array(weights, dtype=float), (rows, cols)),
+                               shape=(n, max(1, len(terms))))
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.where((df >= 2) & (df <= max(related.MIN_DF_LIMIT, int(related.MAX_DF * n))),
+                   np.log(n / np.maximum(df, 1)), 0.0)
+    counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    counts.eliminate_zeros()
+    row = np.repeat(np.arange(n), np.diff(counts.indptr))
+    order = np.lexsort((counts.indices, -counts.data, row))
+    rank = np.arange(len(order)) - counts.indptr[row[order]]
+    chosen = np.sort(order[rank < related.MAX_TERMS])
+    counts = sparse.csr_matrix((counts.data[chosen], (row[chosen], counts.indices[chosen])),
+                               shape=counts.shape)
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ counts)
+
+
+def reference_related(papers: list[Paper], k: int = related.RELATED) -> dict:
+    """Every paper's similarity to every other paper, from one sparse product, ranked in full
+    by (rounded similarity, shared tags, -index)."""
+    papers = sorted(papers, key=lambda p: p.slug)
+    n = len(papers)
+    if n < 2 or k < 1:
+        return {p.slug: () for p in papers}
+    words = reference_words(papers)
+    score = np.rint((words @ sparse.csr_matrix(words.T)).toarray() * 1_000_000).astype(int)
+    tag_sets = [{slugify(t) for t in p.tags} for p in papers]
+    out = {}
+    for i, paper in enumerate(papers):
+        shared = np.array([min(255, len(tag_sets[i] & s)) for s in tag_sets])
+        ranked = np.lexsort((np.arange(n), -shared, -score[i]))
+        out[paper.slug] = tuple(papers[j].slug for j in ranked
+                                if j != i and (score[i, j] > 0 or shared[j] > 0))[:k]
+    return out
+
+
+TRICKY = [
+    "", "   ", "Grokking: networks grok! The models' d_{data}", "$x^2$ and $O(n \\log n)$",
+    "Schr\\\"odinger", "Schrödinger", "naïve co-training—self\u2013supervised…", "l’attention",
+    "STRASSE Straße ǅungla İstanbul ﬁne-tuning", "10^{-3} 3d x y", "a\u00a0b\u2212c·d",
+    "tab\there\nnew\x1cline\x85next\u2028sep\u3000wide", "🙂 emoji 👍🏽 CJK 汉字", "lone \ud800 x",
+    "``quoted'' 20\\% \\eg", "snake_case model_2b ^_^", "$5 and $10", "café cafe\u0301",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_words_split_as_str_translate_did(text):
+    assert related._words(text) == old_words(text)
+    assert related._plain(text) == plain(text)
+
+
+def test_words_split_every_character_as_before():
+    text = "".join(f"a{chr(c)}b{chr(c)}{chr(c)} " for c in range(0x110000))
+    assert related._words(text) == old_words(text)
+
+
+def test_only_texts_mathtext_would_leave_alone_skip_it():
+    """The shortcut past plain() assumes mathtext changes nothing in a text without these
+    marks, as its _HINT says."""
+    from sitegen import mathtext
+    hint = {chr(c) for c in range(0x110000) if mathtext._HINT.search(chr(c))}
+    assert hint == {m for m in related._LATEX_MARKS if len(m) == 1}
+    assert mathtext._HINT.search("``") and "``" in related._LATEX_MARKS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab $\\_^`{}-'’ \u00a0ßİ\u2013x2")) | st.characters(),
+               max_size=40))
+def test_fast_tokenising_matches_the_old_one(text):
+    assert related._words(text) == old_words(text)
+    assert related._plain(text) == plain(text)
+    terms, weights = related.paper_terms(text, text[::-1])
+    old = old_terms(text) * related.TITLE_WEIGHT + old_terms(text[::-1])
+    assert list(terms) == list(dict.fromkeys(old))
+    assert list(weights) == [old.count(t) for t in terms]
+
+
+WORDS = ["grokking", "generalization", "transformers", "transformer", "networks", "network",
+         "attention", "the", "of", "a", "model's", "learning", "3d", "x", "naïve", "Straße",
+         "STRASSE", "ﬁne-tuning", "co-training", "self\u2013supervised", "$x^2$", "d_{data}",
+         "Schr\\\"odinger", "Schrödinger", "10^{-3}", "data", "loss", "landscape", "sharpness",
+         "2024", "İstanbul", "🙂", "l’attention", "flat", "minima", "noise", "scaling", "laws",
+         # more words than a paper keeps terms of (MAX_TERMS), in more papers than MAX_DF allows
+         *(f"{a}{b}word" for a in "bcdfg" for b in "aeiou")]
+TAGS = ["a", "b", "c", "Graph NN", "graph-nn", "vision", "rl", "theory"]
+
+
+def random_papers(seed: int, n: int, rare: int = 0) -> list[Paper]:
+    """Few words, so many papers tie exactly; copies of earlier texts; tags that collide;
+    `rare` more words, each in few papers."""
+    rng = random.Random(seed)
+    words = WORDS + [f"rare{i}x" for i in range(rare)]
+    papers: list[Paper] = []
+    for i in range(n):
+        if papers and rng.random() < 0.15:
+            like = rng.choice(papers)
+            title, abstract = like.title, like.abstract
+        else:
+            title = " ".join(rng.choices(WORDS, k=rng.randint(0, 6)))
+            abstract = " ".join(rng.choices(words[:rng.randint(3, len(words))],
+                                            k=rng.choice([0, 3, 10, 40, 120])))
+        tags = tuple(rng.sample(TAGS, rng.choice([0, 0, 1, 2, 3])))
+        papers.append(Paper(f"p-{rng.randrange(10**6):06d}-{i}", title, abstract, tags=tags))
+    return papers
+
+
+@pytest.mark.parametrize("seed, n, rare", [(1, 2, 0), (2, 3, 0), (3, 7, 0), (4, 40, 0),
+                                           (5, 80, 0), (6, 300, 0), (11, 300, 1000)])
+@pytest.mark.parametrize("k", [1, 5, 9])
+def test_related_papers_are_those_of_the_full_similarity_matrix(seed, n, rare, k, monkeypatch):
+    papers = random_papers(seed, n, rare)
+    want = reference_related(papers, k)
+    assert related_papers(_site(*papers), k) == want
+    for rows in (1, 3):  # narrow blocks: many blocks, short chunks, floors raised from columns
+        monkeypatch.setattr(related, "BLOCK_CELLS", n * rows)
+        assert related_papers(_site(*papers), k) == want
+
+
+def test_many_shared_tags_are_counted_up_to_255():
+    text = "Grokking in transformers", "Grokking and delayed generalization."
+    many = tuple(f"tag-{i}" for i in range(300))
+    papers = [Paper("a", *text, tags=many), Paper("b", *text, tags=many[:260]),
+              Paper("c", *text, tags=many[::-1]), Paper("d", *text, tags=many[:100]),
+              *FILLER]
+    assert related_papers(_site(*papers))["a"] == reference_related(papers)["a"] == (
+        "b", "c", "d")
+
+
+def test_a_larger_review_with_long_chunks_matches_the_full_matrix(monkeypatch):
+    papers = random_papers(7, 700, 2000)
+    want = reference_related(papers)
+    monkeypatch.setattr(related, "BLOCK_CELLS", 700 * 50)
+    assert related_papers(_site(*papers)) == want
+
+
+def test_memo_holds_plain_terms_by_text_and_changes_nothing(monkeypatch):
+    papers = random_papers(8, 60)
+    site = _site(*papers)
+    memo: dict = {}
+    want = related_papers(site)
+    assert related_papers(site, memo=memo) == want
+    assert memo == {related.memo_key(p.title, p.abstract): related.paper_terms(p.title, p.abstract)
+                    for p in papers}
+    assert pickle.loads(pickle.dumps(memo)) == memo
+    monkeypatch.setattr(related, "paper_terms", None)  # every paper found in the memo
+    assert related_papers(site, memo=memo) == want
+    assert related.memo_key("ab", "c") != related.memo_key("a", "bc")
+
+
+@pytest.mark.parametrize("seed, n, rare", [(9, 30, 0), (10, 300, 1000)])
+def test_tfidf_is_the_old_matrix_bit_for_bit(seed, n, rare):
+    """Same terms, numbered alike, same weights; each row stored from the highest column
+    down, the order every similarity adds its terms in."""
+    papers = sorted(random_papers(seed, n, rare), key=lambda p: p.slug)
+    new, old = related.tfidf(papers), reference_words(papers)
+    assert max(np.diff(new.indptr)) == related.MAX_TERMS  # some rows were cut
+    for a, b in ((new.indptr, old.indptr), (new.indices, old.indices), (new.data, old.data)):
+        assert np.array_equal(a, b)
+    assert all((np.diff(new.indices[a:b]) < 0).all()
+               for a, b in zip(new.indptr[:-1], new.indptr[1:], strict=True))
+
+
+def test_each_similarity_adds_its_terms_from_the_highest_column_down():
+    """The blocked product gives every pair the float sum of a plain loop, bit for bit, from
+    either paper of the pair: the order is what keeps rounding the same."""
+    rng = np.random.default_rng(3)
+    dense = rng.random((40, 25)) * (rng.random((40, 25)) < 0.4)
+    words = related._scaled_descending(sparse.csr_matrix(dense), np.ones(40))
+    postings = related._Postings(words)
+    top = postings.block(words, 0, 15)
+    postings.skip(words.indices[:words.indptr[15]])
+    rest = postings.block(words, 15, 40)
+    for i in range(40):
+        for j in range(max(i, 15) if i < 15 else i, 40):
+            want = 0.0
+            for t in range(24, -1, -1):
+                if dense[i, t] and dense[j, t]:
+                    want += dense[i, t] * dense[j, t]
+            got = top[i, j] if i < 15 else rest[i - 15, j - 15]
+            assert got == want
+    assert (top[:, :15] == top[:, :15].T).all()
+
+
+def test_cells_rounding_level_with_the_kth_are_kept():
+    """A cell just under a paper's k-th similarity may round to the same 1e-6 and then win on
+    tags: it must be a candidate. One rounding to 0 need not be."""
+    a, b, c = 0.5000004, 0.5000001, 0.0000004
+    words = sparse.csr_matrix(np.array([
+        [1.0, 0, 0, 0], [a, np.sqrt(1 - a * a), 0, 0], [b, 0, np.sqrt(1 - b * b), 0],
+        [c, 0, 0, np.sqrt(1 - c * c)]]))
+    words = related._scaled_descending(words, np.ones(4))
+    paper, other, _ = related._candidates(words, 1)
+    assert {1, 2} <= set(other[paper == 0].tolist())
+    c = 0.00000055  # rounds to 1e-6
+    words = related._scaled_descending(
+        sparse.csr_matrix(np.array([[1.0, 0], [c, np.sqrt(1 - c * c)]])), np.ones(2))
+    paper, other, _ = related._candidates(words, 1)
+    assert sorted(zip(paper.tolist(), other.tolist(), strict=True)) == [(0, 1), (1, 0)]
