@@ -38,7 +38,11 @@ RELATED = 5  # papers listed on each paper page
 BLOCK_CELLS = 4_000_000  # dense cells per block of papers (32 MB of float64)
 TITLE_WEIGHT = 2  # a word in the title counts as much as two in the abstract
 MAX_DF = 0.2  # terms in more than this share of the papers are left out...
-MIN_DF_LIMIT = 50  # ...unless in at most this many: a small review keeps all its words
+MIN_DF_LIMIT = 50  # ...unless in at most this many: a small review keeps all its words...
+# ...and always when in more than this many: papers sharing a term are candidate pairs, so a
+# limit that grew with the review would make the work grow with its square. Reviews up to
+# 5,000 papers are unaffected; in larger ones such a term weighs little anyway (idf < log 5).
+MAX_DF_PAPERS = 1000
 MAX_TERMS = 40  # a paper's heaviest terms kept
 TERMS_VERSION = 1  # part of every memo key: bump it when paper_terms() changes
 _SCALE = 1_000_000  # similarity rounded to 1e-6
@@ -184,9 +188,14 @@ def _counts(per_paper: list[Terms]) -> sparse.csr_matrix:
     return counts
 
 
+def df_limit(n: int) -> int:
+    """The most papers a term may be in and still count, for a review of n papers."""
+    return min(MAX_DF_PAPERS, max(MIN_DF_LIMIT, int(MAX_DF * n)))
+
+
 def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS,
           memo: MutableMapping[str, Terms] | None = None) -> sparse.csr_matrix:
-    """Rows: papers; columns: terms in at least two papers and in at most MAX_DF of them.
+    """Rows: papers; columns: terms in at least two papers and in at most df_limit(n).
     Sublinear term frequency, idf = log(n / df), each row's max_terms heaviest terms kept,
     rows scaled to unit length and stored from the highest column down.
 
@@ -196,8 +205,7 @@ def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS,
     n = len(papers)
     counts = _counts(_all_terms(papers, memo))
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.where((df >= 2) & (df <= max(MIN_DF_LIMIT, int(MAX_DF * n))),
-                   np.log(n / np.maximum(df, 1)), 0.0)
+    idf = np.where((df >= 2) & (df <= df_limit(n)), np.log(n / np.maximum(df, 1)), 0.0)
     counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
     counts.eliminate_zeros()
     counts = _heaviest(counts, max_terms)

@@ -141,6 +141,22 @@ def test_a_paper_with_nothing_in_common_has_no_related_papers():
     assert found["p1"][0] == "p2" and "lonely" not in found["p1"]
 
 
+def test_a_word_in_more_papers_than_the_limit_relates_none_of_them(monkeypatch):
+    """The limit on a term's papers is absolute beyond 5,000 papers, so that candidate pairs
+    grow with the review, not with its square."""
+    papers = [Paper(f"p{i}", f"Grokking {word}", f"Grokking again in {word}.")
+              for i, word in enumerate(("zebras", "yaks", "voles", "tapirs", "okapis",
+                                        "lemurs", "ibexes", "gnus"))]
+    assert related.df_limit(1000) == 200
+    assert related.df_limit(5000) == related.df_limit(50_000) == 1000
+    monkeypatch.setattr(related, "MIN_DF_LIMIT", 0)
+    monkeypatch.setattr(related, "MAX_DF", 1.0)
+    assert related_papers(_site(*papers, *FILLER))["p0"]  # 'grokking' relates them all
+    monkeypatch.setattr(related, "MAX_DF_PAPERS", len(papers) - 1)
+    found = related_papers(_site(*papers, *FILLER))
+    assert all(found[p.slug] == () for p in papers)
+
+
 def test_fewer_papers_than_five_and_an_empty_site():
     papers = [Paper("p1", "Grokking", "Grokking late."), Paper("p2", "Grokking", "Grokking."),
               Paper("p3", "Cooking", "Soup.")]
@@ -198,8 +214,8 @@ def reference_words(papers: list[Paper]) -> sparse.csr_matrix:
                                shape=(n, max(1, len(terms))))
     counts.sum_duplicates()
     df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.where((df >= 2) & (df <= max(related.MIN_DF_LIMIT, int(related.MAX_DF * n))),
-                   np.log(n / np.maximum(df, 1)), 0.0)
+    limit = min(related.MAX_DF_PAPERS, max(related.MIN_DF_LIMIT, int(related.MAX_DF * n)))
+    idf = np.where((df >= 2) & (df <= limit), np.log(n / np.maximum(df, 1)), 0.0)
     counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
     counts.eliminate_zeros()
     row = np.repeat(np.arange(n), np.diff(counts.indptr))
