@@ -70,9 +70,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     # The search index needs no other stage: build it on the second core meanwhile.
     search = Background(search_assets, site, config, parallel=len(site.papers) >= PARALLEL_FROM)
     with clock("related"):  # every paper page lists its most related papers
-        from sitegen.related import related_papers  # scipy: imported only when needed
-
-        related = related_papers(site)
+        related = related_with_memo(site, cache)
     with clock("search"):  # waits for the index and result records, as hashed assets
         assets = collect_assets(theme, search.result())
     # What every page shares (templates count per page, in render.py); the search data's
@@ -124,6 +122,18 @@ def build_site(config: Config, strict: bool = False) -> int:
              len(assets.paths), out.size / 1e6, len(reused))
     log.info("time: %s", clock.summary())
     return _status(tuple(map(str, report.problems)), strict)
+
+
+def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
+    """Related papers, each paper's terms read from the last build where its text is the
+    same; only current papers' terms are kept."""
+    from sitegen.related import memo_key, related_papers  # scipy: imported only when needed
+
+    memo = cache.load("terms", {})
+    related = related_papers(site, memo=memo)
+    keys = {memo_key(p.title, p.abstract) for p in site.papers}
+    cache.save("terms", {key: terms for key, terms in memo.items() if key in keys})
+    return related
 
 
 def data_files(site: Site, config: Config) -> dict[str, bytes]:
