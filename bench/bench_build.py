@@ -91,8 +91,9 @@ def build(root: Path) -> tuple[float, int, dict[str, float], str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"build failed in {root}:\n{err}")
-    stages = {name: float(sec) for name, sec in
-              re.findall(r"(\w+) (\d+\.\d+)s", (re.findall(r"time: (.*)", err) or [""])[-1])}
+    summary = (re.findall(r"time: (.*)", err) or [""])[-1]
+    stages = {name: float(sec) for name, sec in re.findall(r"(\w+) (\d+\.\d+)s", summary)
+              if name != "total"}
     return wall, usage.ru_maxrss // 1024, stages, err
 
 
