@@ -264,7 +264,9 @@ class Views:
     def _key(self, paper: Paper, config: Config) -> str:
         names = [(t, self.tag_refs[slugify(t)].name) for t in paper.tags]
         captured = [str(config.dump_settings(name).captured) for name in paper.sources]
-        return hashlib.blake2b(pickle.dumps((paper, names, captured), pickle.HIGHEST_PROTOCOL),
+        # repr, not pickle: a pickle differs when equal values share objects differently
+        # (a page parsed now or read from the cache), which would re-render unchanged pages.
+        return hashlib.blake2b(repr((paper, names, captured)).encode("utf-8", "surrogatepass"),
                                digest_size=16).hexdigest()
 
     def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer) -> PaperView:
@@ -614,19 +616,23 @@ _VIEW_DIGESTS: dict[int, tuple[PaperView, str]] = {}
 
 
 class _KeyPickler(pickle.Pickler):
-    """Pickles a paper view as the hash of its own pickle, computed once per view: a paper
+    """Pickles a paper view as the hash of its inputs or its repr, computed once per view: a paper
     appears on many pages (tags, lists, related), and its abstract need not be hashed each
-    time. The view is kept with its hash so its id cannot be reused by another object."""
+    time. The view is kept with its hash so its id cannot be reused by another object.
+
+    Fast mode (no memo): equal contexts give equal bytes however their objects are shared.
+    Contexts are trees, which is all fast mode needs."""
 
     def __init__(self, file: io.BytesIO):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.fast = True
 
     def persistent_id(self, obj: object) -> str | None:
         if type(obj) is not PaperView:
             return None
         known = _VIEW_DIGESTS.get(id(obj))
         if known is None or known[0] is not obj:
-            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            data = repr(obj).encode("utf-8", "surrogatepass")
             known = _VIEW_DIGESTS[id(obj)] = (obj, hashlib.blake2b(data, digest_size=16)
                                               .hexdigest())
         return known[1]

@@ -193,3 +193,23 @@ def test_a_missing_include_names_the_including_template(tiny):
     with pytest.raises(SourceError, match=r"tags\.html:3: template 'partials/nope\.html' "
                        r"not found in .*theme_overrides/templates/"):
         run(tiny, theme_overrides="overrides")
+
+
+def test_page_keys_follow_values_not_how_objects_are_shared():
+    """A page read from the cache shares strings differently from one parsed again; equal
+    values must give equal keys, or unchanged pages would be rendered again."""
+    from sitegen import render
+    from sitegen.model import Site, Tag
+
+    name = "".join(["learning-", "theory"])  # equal to, but not the same object as, below
+    shared = Paper("a", "A title", "An abstract.", tags=(name, name))
+    separate = Paper("a", "A title", "An abstract.", tags=(name, "learning-theory"))
+    assert shared == separate
+    site = Site((shared,), (Tag("learning-theory", "learning-theory", (shared,)),), ())
+    config = load_config(Path("/nonexistent/config.yml"))
+    views = render.Views(site, config, MarkdownRenderer())
+    assert views._key(shared, config) == views._key(separate, config)
+    label = "".join(["same ", "text"])
+    job = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": label})
+    again = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": "same text"})
+    assert render.job_key(job, "") == render.job_key(again, "")
