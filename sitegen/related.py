@@ -42,16 +42,14 @@ MIN_DF_LIMIT = 50  # ...unless in at most this many: a small review keeps all it
 # ...and always when in more than this many: papers sharing a term are candidate pairs, so a
 # limit that grew with the review would make the work grow with its square. Reviews up to
 # 5,000 papers are unaffected; in larger ones such a term weighs little anyway (idf < log 5).
-MAX_DF_PAPERS = 1000
+MAX_DF_PAPERS = 200
 MAX_TERMS = 40  # a paper's heaviest terms kept
 TERMS_VERSION = 1  # part of every memo key: bump it when paper_terms() changes
 _SCALE = 1_000_000  # similarity rounded to 1e-6
-_TAG_BITS = 8  # shared tags counted up to 255
 # A cell 1e-6 below a paper's k-th similarity can still round to the same value and win on
-# tags; a cell that rounds to 0 counts through tags only (rint(0.5) is 0).
+# tags.
 _MARGIN = 2e-6
-_POSITIVE = 4e-7
-_CHUNK = 16  # cells per chunk whose maximum bounds a paper's k-th similarity from below
+_TAG_BITS = 8  # shared tags counted up to 255
 _PUNCT = ("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
           "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7\u2212\u00a0")
 _ASCII_PUNCT = "".join(c for c in _PUNCT if c.isascii()).encode()
@@ -259,141 +257,84 @@ def _tag_matrix(papers: list[Paper]) -> sparse.csr_matrix:
 
 # ---------------------------------------------------------------- similar pairs
 
-class _Postings:
-    """Each term's papers, ascending, and their weights (`words` transposed), with a cursor
-    per term at its first paper not before the current block: a block meets later papers
-    only."""
-
-    def __init__(self, words: sparse.csr_matrix) -> None:
-        by_term = sparse.csr_matrix(words.T)
-        by_term.sort_indices()
-        self.next = by_term.indptr[:-1].astype(np.int64)
-        self.end = by_term.indptr[1:].astype(np.int64)
-        self.paper = by_term.indices.astype(np.int64)
-        self.weight = by_term.data
-
-    def skip(self, terms: np.ndarray) -> None:
-        """Move past the papers of a block, given their terms."""
-        np.add.at(self.next, terms, 1)
-
-    def block(self, words: sparse.csr_matrix, start: int, stop: int) -> np.ndarray:
-        """Similarities of papers start..stop (rows) with papers start.. (columns), a few rows
-        at a time so that about BLOCK_CELLS / 4 products are in memory at once."""
-        budget = max(1, BLOCK_CELLS // 4)
-        lo = words.indptr[start]
-        terms = words.indices[lo:words.indptr[stop]]
-        products = np.concatenate([[0], np.cumsum(self.end[terms] - self.next[terms])])
-        by_row = products[words.indptr[start + 1:stop + 1] - lo]  # products up to each row
-        cuts = np.searchsorted(by_row, budget * np.arange(1, by_row[-1] // budget + 1), "right")
-        bounds = np.unique(np.concatenate([[0], np.maximum(cuts, 1), [stop - start]]))
-        if len(bounds) == 2:
-            return self._rows(words, start, start, stop)
-        out = np.empty((stop - start, words.shape[0] - start))
-        for first, last in pairwise(bounds.tolist()):
-            out[first:last] = self._rows(words, start, start + first, start + last)
-        return out
-
-    def _rows(self, words: sparse.csr_matrix, start: int, first: int, last: int) -> np.ndarray:
-        """Rows first..last of a block. Each cell adds its products in the order of its row's
-        terms, one by one (np.bincount adds in array order): from the highest column down, as
-        the column's paper would too."""
-        width = words.shape[0] - start
-        lo, hi = words.indptr[first], words.indptr[last]
-        terms = words.indices[lo:hi]
-        begin = self.next[terms]
-        sizes = self.end[terms] - begin
-        ends = np.cumsum(sizes)
-        at = np.repeat(begin - (ends - sizes), sizes)  # each product's posting
-        at += np.arange(len(at))
-        row = np.arange(last - first) * width - start  # each row's first cell, less start
-        cell = self.paper[at]
-        cell += np.repeat(np.repeat(row, np.diff(words.indptr[first:last + 1])), sizes)
-        value = np.repeat(words.data[lo:hi], sizes)
-        value *= self.weight[at]
-        return np.bincount(cell, weights=value, minlength=(last - first) * width
-                           ).reshape(last - first, width)
+def _block_bounds(words: sparse.csr_matrix, by_term: sparse.csr_matrix) -> list[int]:
+    """Row blocks of about BLOCK_CELLS products each (a row's products: the papers of its
+    terms, at most MAX_TERMS * MAX_DF_PAPERS), at least one row a block."""
+    df = np.diff(by_term.indptr).astype(np.int64)
+    per_row = np.bincount(np.repeat(np.arange(words.shape[0]), np.diff(words.indptr)),
+                          weights=df[words.indices], minlength=words.shape[0])
+    total = np.concatenate([[0], np.cumsum(per_row)])
+    bounds = [0]
+    while bounds[-1] < words.shape[0]:
+        at = bounds[-1]
+        bounds.append(max(at + 1, int(np.searchsorted(total, total[at] + BLOCK_CELLS,
+                                                      "right")) - 1))
+    return bounds
 
 
-def _line_candidates(sims: np.ndarray, axis: int, floor: np.ndarray, k: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(place, line) of the cells of each line of `sims` along `axis`, one paper's
-    similarities, that may be among the paper's k largest; `floor`, one per line, raised.
-
-    Chunk c of a line holds its cells c, c + m, c + 2m, ...: the k-th largest chunk maximum is a
-    floor (k chunks reach it, each through a cell of its own), and only the chunks whose
-    maximum clears the limit are looked into. Cells after the last whole chunk count alone."""
-    cells = sims if axis == 0 else sims.T
-    length = cells.shape[0]
-    size = max(1, min(_CHUNK, length // (8 * k)))
-    m = length // size
-    whole = m * size
-    maxima = cells[:whole].reshape(size, m, -1).max(axis=0)
-    if whole < length:
-        maxima = np.concatenate([maxima, cells[whole:]])
-    if len(maxima) >= k:
-        kth = np.partition(maxima, len(maxima) - k, axis=0)[len(maxima) - k]
-        np.maximum(floor, kth, out=floor)
-    limit = np.maximum(floor - _MARGIN, _POSITIVE)
-    chunk, line = np.nonzero(maxima[:m] >= limit)
-    place = (chunk[:, None] + m * np.arange(size)).ravel()
-    line = np.repeat(line, size)
-    if whole < length:
-        alone, alone_line = np.nonzero(cells[whole:] >= limit)
-        place = np.concatenate([place, alone + whole])
-        line = np.concatenate([line, alone_line])
-    value = sims[place, line] if axis == 0 else sims[line, place]
-    keep = value >= limit[line]
-    return place[keep], line[keep]
-
-
-def _raise(best: np.ndarray, floor: np.ndarray, paper: np.ndarray, value: np.ndarray) -> None:
-    """Merge new cells into their papers' k best so far and raise the floors to the k-th.
-    Exact, as no cell above a floor was left out; a block's own chunk maxima alone make a weak
-    floor when blocks are narrow (many papers)."""
-    k = best.shape[1]
-    touched, count = np.unique(paper, return_counts=True)
-    ids = np.concatenate([np.repeat(touched, k), paper])
-    values = np.concatenate([best[touched].ravel(), value])
-    values = values[np.lexsort((-values, ids))]
-    first = np.cumsum(count + k) - (count + k)
-    best[touched] = values[first[:, None] + np.arange(k)]
-    floor[touched] = np.maximum(floor[touched], best[touched, -1])
+def _similarities(words: sparse.csr_matrix, by_term: sparse.csr_matrix, first: int,
+                  last: int) -> sparse.csr_matrix:
+    """Rows first..last of words @ words.T, sparse: only the pairs sharing a term. scipy adds
+    a cell's products in the order of its row's entries, from the highest column down, so
+    each similarity is the same float sum from either paper of the pair."""
+    return words[first:last] @ by_term
 
 
 def _candidates(words: sparse.csr_matrix, k: int) -> tuple[np.ndarray, ...]:
     """(paper, other, similarity) of every pair that may be among the paper's k most similar
-    by rounded similarity; pairs whose similarity rounds to 0 left out."""
-    n = words.shape[0]
-    block = max(1, BLOCK_CELLS // n)
-    postings = _Postings(words)
-    floor = np.full(n, -np.inf)  # a similarity each paper's k-th most similar paper reaches
-    best = np.full((n, k), -np.inf)  # the k largest similarities of each paper so far
+    by rounded similarity; pairs whose similarity rounds to 0 left out.
+
+    Work grows with the pairs that share a term, not with n squared. A paper's row (itself
+    included) is cut into `segments` runs: at least k runs without the paper itself reach the
+    (k + 1)-th largest of their maxima, a floor under the paper's k-th similarity, and only
+    cells within _MARGIN of it (more than rounding can tie) are kept."""
+    by_term = sparse.csr_matrix(words.T)
+    segments = max(8 * k, 32)
     found = []
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        width = stop - start
-        sims = postings.block(words, start, stop)
-        sims[np.arange(width), np.arange(width)] = -1.0  # not itself
-        other, paper = _line_candidates(sims, 1, floor[start:stop], k)
-        found.append((paper + start, other + start, sims[paper, other]))
-        if stop < n:  # the later papers, as columns
-            later = sims[:, width:]
-            other, paper = _line_candidates(later, 0, floor[stop:], k)
-            value = later[other, paper]
-            found.append((paper + stop, other + start, value))
-            _raise(best, floor, paper + stop, value)
-        postings.skip(words.indices[words.indptr[start]:words.indptr[stop]])
+    for first, last in pairwise(_block_bounds(words, by_term)):
+        sims = _similarities(words, by_term, first, last)
+        indptr, data = sims.indptr, sims.data
+        sizes = np.diff(indptr)
+        long = np.flatnonzero(sizes > segments)
+        if len(long):
+            # segment j of a long row: its cells from start + j * size // segments on, the
+            # last up to the row's end; a mark at each end, ignored, keeps rows apart
+            marks = np.empty((len(long), segments + 1), dtype=np.int64)
+            marks[:, :segments] = indptr[long, None] + (
+                np.arange(segments) * sizes[long, None]) // segments
+            marks[:, segments] = indptr[long + 1]
+            maxima = np.maximum.reduceat(np.append(data, 0.0), marks.ravel())
+            maxima = maxima.reshape(len(long), segments + 1)[:, :segments]
+            floor = np.full(last - first, -np.inf)
+            floor[long] = np.partition(maxima, segments - k - 1, axis=1)[:, segments - k - 1]
+            at = np.flatnonzero(data >= np.repeat(floor - _MARGIN, sizes))
+        else:
+            at = np.arange(len(data))
+        row = np.searchsorted(indptr, at, "right") - 1 + first
+        other = sims.indices[at].astype(np.int64)
+        value = data[at]
+        keep = (np.rint(value * _SCALE) > 0) & (other != row)
+        found.append((row[keep], other[keep], value[keep]))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))
 
 
-def _shared_tags(tags: sparse.csr_matrix, papers: np.ndarray, others: np.ndarray
-                 ) -> np.ndarray:
-    """How many tags each pair shares, up to 255: popcounts of tag bit sets."""
+def _tag_bits(tags: sparse.csr_matrix) -> np.ndarray:
+    """Each paper's tags as a bit set, 64 tags a word."""
     n, m = tags.shape
     rows = np.repeat(np.arange(n), np.diff(tags.indptr))
     bits = np.zeros((n, (m + 63) // 64), dtype=np.uint64)
     np.bitwise_or.at(bits, (rows, tags.indices // 64),
                      np.left_shift(np.uint64(1), (tags.indices % 64).astype(np.uint64)))
+    return bits
+
+
+def _shared_tags(tags: sparse.csr_matrix, papers: np.ndarray, others: np.ndarray
+                 ) -> np.ndarray:
+    """How many tags each pair shares, up to 255: popcounts of tag bit sets."""
+    bits = _tag_bits(tags)
     out = np.empty(len(papers), dtype=np.int64)
     step = max(1, BLOCK_CELLS // bits.shape[1])
     for at in range(0, len(papers), step):
@@ -446,27 +387,46 @@ def related_papers(site: Site, k: int = RELATED,
 def _fill(result: dict[str, tuple[str, ...]], slugs: list[str], tags: sparse.csr_matrix,
           short: np.ndarray, take: int, index_bits: int,
           similar: tuple[np.ndarray, ...]) -> None:
-    """The lists of papers with fewer than `take` similar papers, ranked over all papers, a
-    block of such papers at a time: their similar papers first (every one of them is among the
-    candidates), then papers by shared tags and index; papers sharing no tag left out."""
+    """The lists of papers with fewer than `take` similar papers: their similar papers first,
+    then papers by shared tags and index; papers sharing no tag left out.
+
+    Papers with the same tags rank among themselves by index, so only each tag set's first
+    take + 1 papers can be needed (a paper and its fewer than `take` similar papers are left
+    out), and only the take + 1 tag sets whose first paper ranks highest: each of those
+    first papers outranks every paper of a lower tag set."""
     first, other, key = similar
     n = len(slugs)
-    tags_t = sparse.csr_matrix(tags.T)
+    bits = _tag_bits(tags)
+    sets, group = np.unique(bits, axis=0, return_inverse=True)
+    group = group.ravel()
+    members = np.argsort(group, kind="stable")  # by tag set, then index
+    begin = np.searchsorted(group[members], np.arange(len(sets)))
+    size = np.bincount(group, minlength=len(sets))
+    heads = np.full((len(sets), take + 1), -1, dtype=np.int64)
+    for j in range(take + 1):
+        has = size > j
+        heads[has, j] = members[begin[has] + j]
     rank = n - 1 - np.arange(n, dtype=np.int64)
-    block = max(1, BLOCK_CELLS // n)
+    width = min(take + 1, len(sets))
+    block = max(1, BLOCK_CELLS // (len(sets) * sets.shape[1]))
     for at in range(0, len(short), block):
         rows = short[at:at + block]
-        shared = (tags[rows] @ tags_t).toarray()
+        shared = np.bitwise_count(bits[rows][:, None, :] & sets[None, :, :]).sum(
+            axis=2, dtype=np.int64)
         np.minimum(shared, (1 << _TAG_BITS) - 1, out=shared)
-        keys = (shared << index_bits) | rank
-        keys[shared == 0] = -1
-        keys[np.arange(len(rows)), rows] = -1  # not itself
+        set_key = (shared << index_bits) | rank[heads[:, 0]]
+        set_key[shared == 0] = -1
+        best = np.argpartition(-set_key, width - 1, axis=1)[:, :width]
+        cands = heads[best]  # (rows, width, take + 1)
+        cand_keys = (np.take_along_axis(shared, best, axis=1)[:, :, None] << index_bits) \
+            | rank[cands]
+        cand_keys[(cands < 0) | (np.take_along_axis(set_key, best, axis=1) < 0)[:, :, None]] = -1
         for line, i in enumerate(rows.tolist()):
-            keys[line, other[first[i]:first[i + 1]]] = key[first[i]:first[i + 1]]
-        top = np.argpartition(-keys, take - 1, axis=1)[:, :take]
-        top_keys = np.take_along_axis(keys, top, axis=1)
-        order = np.argsort(-top_keys, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
-        top_keys = np.take_along_axis(top_keys, order, axis=1)
-        for line, i in enumerate(rows.tolist()):
-            result[slugs[i]] = tuple(slugs[j] for j in top[line][top_keys[line] >= 0].tolist())
+            listed = other[first[i]:first[i + 1]]
+            found = cands[line].ravel()
+            keys = cand_keys[line].ravel()
+            ok = (keys >= 0) & (found != i) & ~np.isin(found, listed)
+            found, keys = found[ok], keys[ok]
+            order = np.argsort(-keys, kind="stable")[:take - len(listed)]
+            result[slugs[i]] = tuple(slugs[j] for j in chain(
+                listed.tolist(), found[order].tolist()))

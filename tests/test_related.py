@@ -142,13 +142,14 @@ def test_a_paper_with_nothing_in_common_has_no_related_papers():
 
 
 def test_a_word_in_more_papers_than_the_limit_relates_none_of_them(monkeypatch):
-    """The limit on a term's papers is absolute beyond 5,000 papers, so that candidate pairs
+    """The limit on a term's papers is absolute beyond 1,000 papers, so that candidate pairs
     grow with the review, not with its square."""
     papers = [Paper(f"p{i}", f"Grokking {word}", f"Grokking again in {word}.")
               for i, word in enumerate(("zebras", "yaks", "voles", "tapirs", "okapis",
                                         "lemurs", "ibexes", "gnus"))]
     assert related.df_limit(1000) == 200
-    assert related.df_limit(5000) == related.df_limit(50_000) == 1000
+    assert related.df_limit(999) == 199
+    assert related.df_limit(5000) == related.df_limit(50_000) == related.MAX_DF_PAPERS == 200
     monkeypatch.setattr(related, "MIN_DF_LIMIT", 0)
     monkeypatch.setattr(related, "MAX_DF", 1.0)
     assert related_papers(_site(*papers, *FILLER))["p0"]  # 'grokking' relates them all
@@ -330,6 +331,25 @@ def test_related_papers_are_those_of_the_full_similarity_matrix(seed, n, rare, k
         assert related_papers(_site(*papers), k) == want
 
 
+@pytest.mark.parametrize("k", [1, 5, 9])
+def test_papers_with_few_similar_papers_are_filled_by_shared_tags(k, monkeypatch):
+    """Many papers share no kept word (a word in too many papers does not count) and have
+    many different tag sets, some shared by many papers: the fill by tags then index."""
+    rng = random.Random(12)
+    tags = [f"t{i}" for i in range(12)]
+    papers = [Paper(f"q-{rng.randrange(10**6):06d}-{i}",
+                    rng.choice(["Grokking", "Grokking twice", "", f"Zebra{i % 7}x"]),
+                    rng.choice(["", "grokking grokking", f"rare{i % 40}y words", f"uniq{i}z"]),
+                    tags=tuple(rng.sample(tags, rng.choice([0, 1, 1, 2, 4])) if i % 3 else
+                               rng.sample(tags[:3], rng.choice([0, 1, 2]))))
+              for i in range(400)]
+    want = reference_related(papers, k)
+    assert sum(len(v) < k for v in want.values()) > 20  # some papers have fewer than k
+    assert related_papers(_site(*papers), k) == want
+    monkeypatch.setattr(related, "BLOCK_CELLS", 50)  # few papers a block
+    assert related_papers(_site(*papers), k) == want
+
+
 def test_many_shared_tags_are_counted_up_to_255():
     text = "Grokking in transformers", "Grokking and delayed generalization."
     many = tuple(f"tag-{i}" for i in range(300))
@@ -380,19 +400,18 @@ def test_each_similarity_adds_its_terms_from_the_highest_column_down():
     rng = np.random.default_rng(3)
     dense = rng.random((40, 25)) * (rng.random((40, 25)) < 0.4)
     words = related._scaled_descending(sparse.csr_matrix(dense), np.ones(40))
-    postings = related._Postings(words)
-    top = postings.block(words, 0, 15)
-    postings.skip(words.indices[:words.indptr[15]])
-    rest = postings.block(words, 15, 40)
+    by_term = sparse.csr_matrix(words.T)
+    top = related._similarities(words, by_term, 0, 15).toarray()
+    rest = related._similarities(words, by_term, 15, 40).toarray()
+    sims = np.concatenate([top, rest])
     for i in range(40):
-        for j in range(max(i, 15) if i < 15 else i, 40):
+        for j in range(40):
             want = 0.0
             for t in range(24, -1, -1):
                 if dense[i, t] and dense[j, t]:
                     want += dense[i, t] * dense[j, t]
-            got = top[i, j] if i < 15 else rest[i - 15, j - 15]
-            assert got == want
-    assert (top[:, :15] == top[:, :15].T).all()
+            assert sims[i, j] == want
+    assert (sims == sims.T).all()
 
 
 def test_cells_rounding_level_with_the_kth_are_kept():
