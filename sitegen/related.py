@@ -408,12 +408,15 @@ def _fill(result: dict[str, tuple[str, ...]], slugs: list[str], tags: sparse.csr
         heads[has, j] = members[begin[has] + j]
     rank = n - 1 - np.arange(n, dtype=np.int64)
     width = min(take + 1, len(sets))
-    block = max(1, BLOCK_CELLS // (len(sets) * sets.shape[1]))
+    block = max(1, BLOCK_CELLS // (8 * len(sets) * sets.shape[1]))  # 4 MB of keys
     for at in range(0, len(short), block):
         rows = short[at:at + block]
-        shared = np.bitwise_count(bits[rows][:, None, :] & sets[None, :, :]).sum(
-            axis=2, dtype=np.int64)
-        np.minimum(shared, (1 << _TAG_BITS) - 1, out=shared)
+        if sets.shape[1] == 1:  # up to 64 tags: one word a paper
+            shared = np.bitwise_count(bits[rows] & sets[:, 0]).astype(np.int64)
+        else:
+            shared = np.bitwise_count(bits[rows][:, None, :] & sets[None, :, :]).sum(
+                axis=2, dtype=np.int64)
+            np.minimum(shared, (1 << _TAG_BITS) - 1, out=shared)
         set_key = (shared << index_bits) | rank[heads[:, 0]]
         set_key[shared == 0] = -1
         best = np.argpartition(-set_key, width - 1, axis=1)[:, :width]

@@ -331,16 +331,16 @@ def test_related_papers_are_those_of_the_full_similarity_matrix(seed, n, rare, k
         assert related_papers(_site(*papers), k) == want
 
 
-@pytest.mark.parametrize("k", [1, 5, 9])
-def test_papers_with_few_similar_papers_are_filled_by_shared_tags(k, monkeypatch):
+@pytest.mark.parametrize("k, many", [(1, 12), (5, 12), (9, 12), (5, 70)])  # 70: two words
+def test_papers_with_few_similar_papers_are_filled_by_shared_tags(k, many, monkeypatch):
     """Many papers share no kept word (a word in too many papers does not count) and have
     many different tag sets, some shared by many papers: the fill by tags then index."""
     rng = random.Random(12)
-    tags = [f"t{i}" for i in range(12)]
+    tags = [f"t{i}" for i in range(many)]
     papers = [Paper(f"q-{rng.randrange(10**6):06d}-{i}",
                     rng.choice(["Grokking", "Grokking twice", "", f"Zebra{i % 7}x"]),
                     rng.choice(["", "grokking grokking", f"rare{i % 40}y words", f"uniq{i}z"]),
-                    tags=tuple(rng.sample(tags, rng.choice([0, 1, 1, 2, 4])) if i % 3 else
+                    tags=tuple(rng.sample(tags, rng.choice([0, 1, 2, 4, many // 3])) if i % 3 else
                                rng.sample(tags[:3], rng.choice([0, 1, 2]))))
               for i in range(400)]
     want = reference_related(papers, k)
