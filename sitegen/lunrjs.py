@@ -7,20 +7,25 @@ fewer spaces than JavaScript's `\\s`. An index built with them is loadable in lu
 terms the browser never produces, so some words cannot be found. This module follows lunr.js
 instead, including its UTF-16 view of strings and its rounding, and builds the index with
 lunr.py's algorithm (lunr.Builder) without its cost: each distinct token goes through the
-pipeline once (memoised), not once per occurrence.
+pipeline once (memoised), not once per occurrence; each document is analysed once, by itself
+(and can be remembered between builds); the scores and the JSON text are then made for the
+whole collection at once, on arrays.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
-from collections import Counter
+from collections import _count_elements  # Counter's counting loop, without its set-up
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
+from typing import Any
 
+import numpy as np
 from lunr.stop_word_filter import WORDS as _LUNR_STOP_WORDS
 
 VERSION = "2.3.9"  # the lunr.js version whose index format and text pipeline this follows
@@ -81,11 +86,13 @@ _STEP3 = {"icate": "ic", "ative": "", "alize": "al", "iciti": "ic", "ical": "ic"
           "ness": ""}
 _2 = re.compile(f"^({_DOT}+?)({'|'.join(_STEP2)})\\Z")
 _3 = re.compile(f"^({_DOT}+?)({'|'.join(_STEP3)})\\Z")
-_4 = re.compile(f"^({_DOT}+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate|iti|"
-                f"ous|ive|ize)\\Z")
+_4_RULES = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ou",
+            "ism", "ate", "iti", "ous", "ive", "ize")
+_4 = re.compile(f"^({_DOT}+?)({'|'.join(_4_RULES)})\\Z")
 _4B = re.compile(f"^({_DOT}+?)(s|t)(ion)\\Z")
 _5 = re.compile(f"^({_DOT}+?)e\\Z")
-_5LL = re.compile("ll\\Z")
+_2_SUFFIXES, _3_SUFFIXES = tuple(_STEP2), tuple(_STEP3)
+_4_SUFFIXES = (*_4_RULES, "ion")
 
 
 def _porter(w: str) -> str:
@@ -94,47 +101,51 @@ def _porter(w: str) -> str:
     first_y = w[0] == "y"
     if first_y:
         w = "Y" + w[1:]
+    # Each rule is tried only on words with one of its suffixes: a regex that cannot match
+    # costs more than the endswith() that rules it out.
     # Step 1a
-    if m := _1A.match(w):
-        w = m[1] + m[2]
-    elif m := _1A2.match(w):
-        w = m[1] + m[2]
+    if w.endswith("s"):
+        if m := _1A.match(w):
+            w = m[1] + m[2]
+        elif m := _1A2.match(w):
+            w = m[1] + m[2]
     # Step 1b
-    if m := _1B.match(w):
-        if _MGR0.match(m[1]):
-            w = _LAST.sub("", w, count=1)
-    elif m := _1B2.match(w):
-        stem = m[1]
-        if _S_V.match(stem):
-            w = stem
-            if _1B_AT.search(w):
-                w += "e"
-            elif _1B_DOUBLE.search(w):
+    if w.endswith(("ed", "ing")):
+        if m := _1B.match(w):
+            if _MGR0.match(m[1]):
                 w = _LAST.sub("", w, count=1)
-            elif _CVC.match(w):
-                w += "e"
+        elif m := _1B2.match(w):
+            stem = m[1]
+            if _S_V.match(stem):
+                w = stem
+                if _1B_AT.search(w):
+                    w += "e"
+                elif _1B_DOUBLE.search(w):
+                    w = _LAST.sub("", w, count=1)
+                elif _CVC.match(w):
+                    w += "e"
     # Step 1c
-    if m := _1C.match(w):
+    if w.endswith("y") and (m := _1C.match(w)):
         w = m[1] + "i"
     # Step 2
-    if (m := _2.match(w)) and _MGR0.match(m[1]):
+    if w.endswith(_2_SUFFIXES) and (m := _2.match(w)) and _MGR0.match(m[1]):
         w = m[1] + _STEP2[m[2]]
     # Step 3
-    if (m := _3.match(w)) and _MGR0.match(m[1]):
+    if w.endswith(_3_SUFFIXES) and (m := _3.match(w)) and _MGR0.match(m[1]):
         w = m[1] + _STEP3[m[2]]
     # Step 4
-    if m := _4.match(w):
-        if _MGR1.match(m[1]):
-            w = m[1]
-    elif m := _4B.match(w):
-        if _MGR1.match(m[1] + m[2]):
+    if w.endswith(_4_SUFFIXES):
+        if m := _4.match(w):
+            if _MGR1.match(m[1]):
+                w = m[1]
+        elif (m := _4B.match(w)) and _MGR1.match(m[1] + m[2]):
             w = m[1] + m[2]
     # Step 5
-    if m := _5.match(w):
+    if w.endswith("e") and (m := _5.match(w)):
         stem = m[1]
         if _MGR1.match(stem) or (_MEQ1.match(stem) and not _CVC.match(stem)):
             w = stem
-    if _5LL.search(w) and _MGR1.match(w):
+    if w.endswith("ll") and _MGR1.match(w):
         w = _LAST.sub("", w, count=1)
     if first_y:
         w = "y" + w[1:]
@@ -173,20 +184,82 @@ def pipeline(names: Sequence[str]) -> PipelineFunction:
     """One token through the named lunr.js functions; None when a function drops it.
 
     Memoised: an abstract repeats most of its words, and a collection repeats its vocabulary,
-    so each distinct token is processed once instead of at every occurrence.
+    so each distinct token is processed once instead of at every occurrence. The functions are
+    pure, so the memo lasts as long as the process; a dict lookup is the cheapest call.
     """
-    functions = [FUNCTIONS[name] for name in names]
+    return _pipeline(tuple(names)).__getitem__
 
-    @cache
-    def run(token: str) -> str | None:
+
+@cache
+def _pipeline(names: tuple[str, ...]) -> dict[str, str | None]:
+    return _Terms(FUNCTIONS[name] for name in names)
+
+
+class _Terms(dict):
+    def __init__(self, functions: Iterable[PipelineFunction]):
+        super().__init__()
+        self.functions = tuple(functions)
+
+    def __missing__(self, token: str) -> str | None:
         out: str | None = token
-        for fn in functions:
+        for fn in self.functions:
             out = fn(out)
             if out is None:  # lunr drops null results, but keeps a token trimmed to ""
-                return None
+                break
+        self[token] = out
         return out
 
-    return run
+
+# ---------------------------------------------------------------- analysis
+
+# A document as the index needs it: its terms field after field (within a field in order of
+# first occurrence, the order in which lunr numbers new terms), how often each occurs in its
+# field, and how many terms each field has. It depends on the document's own text only, so it
+# can be kept between builds; the scores depend on the whole collection and cannot.
+Analysis = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def analyse(texts: Iterable[str], run: PipelineFunction,
+            tokens: Callable[[str], list[str]] = tokenize) -> Analysis:
+    terms: list[str] = []
+    counts: list[int] = []
+    sizes: list[int] = []
+    for text in texts:
+        # The memoised pipeline maps tokens to terms and Counter's helper counts them, both
+        # in C, keeping first occurrences in order.
+        tf: dict[str | None, int] = {}
+        _count_elements(tf, map(run, tokens(text)))
+        tf.pop(None, None)  # tokens the pipeline dropped (stop words)
+        terms += tf
+        counts += tf.values()
+        sizes.append(len(tf))
+    return tuple(terms), tuple(counts), tuple(sizes)
+
+
+def _analysed(docs: Iterable[tuple[str, Sequence[str]]], pipeline_names: Sequence[str],
+              tokens: Callable[[str], list[str]],
+              memo: dict[str, Analysis] | None) -> tuple[list[str], list[Analysis]]:
+    """(refs, analyses) of the documents. With a memo, an analysis is looked up there under a
+    hash of the texts and of how they are analysed, and made only if missing; the memo is
+    then left holding exactly these documents' analyses, so it never outgrows the collection.
+    """
+    run = pipeline(pipeline_names)
+    how = repr((VERSION, tuple(pipeline_names), f"{tokens.__module__}.{tokens.__qualname__}"))
+    refs: list[str] = []
+    analyses: list[Analysis] = []
+    kept: dict[str, Analysis] = {}
+    for ref, texts in docs:
+        if memo is None:
+            analysis = analyse(texts, run, tokens)
+        else:
+            key = hashlib.blake2b(repr((how, *texts)).encode(), digest_size=16).hexdigest()
+            analysis = kept[key] = memo.get(key) or analyse(texts, run, tokens)
+        refs.append(ref)
+        analyses.append(analysis)
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
+    return refs, analyses
 
 
 # ---------------------------------------------------------------- builder
@@ -197,9 +270,116 @@ class Field:
     boost: float = 1
 
 
+def build_index_json(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
+                     pipeline_names: Sequence[str] = DEFAULT_PIPELINE,
+                     search_pipeline: Sequence[str] = ("stemmer",),
+                     k1: float = 1.2, b: float = 0.75, *,
+                     tokens: Callable[[str], list[str]] = tokenize,
+                     memo: dict[str, Analysis] | None = None) -> bytes:
+    """What JSON.stringify writes for the lunr.Index that lunr.Builder builds from these
+    documents, except that empty field vectors are left out (lunr.js never reads them: only
+    matched fields are scored) but for the first field's, which keeps every document listed
+    for queries made only of prohibited terms.
+
+    `docs` yields (ref, one text per field); refs must be unique, as lunr.js requires.
+    `tokens` splits a text (lunr.js's tokenizer by default); `memo` (see _analysed) keeps
+    documents' analyses between builds: the bytes are the same with or without it, whatever
+    it holds.
+    """
+    refs, analyses = _analysed(docs, pipeline_names, tokens, memo)
+    return _index_json(refs, analyses, fields, search_pipeline, k1, b)
+
+
+def build_index(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
+                pipeline_names: Sequence[str] = DEFAULT_PIPELINE,
+                search_pipeline: Sequence[str] = ("stemmer",),
+                k1: float = 1.2, b: float = 0.75, **options: Any) -> dict:
+    """build_index_json() as the serialised lunr.Index, which dumps() writes back the same."""
+    return json.loads(build_index_json(docs, fields, pipeline_names, search_pipeline, k1, b,
+                                       **options))
+
+
+# The index is computed on arrays with one entry per element (a term of a document's field):
+# numpy does lunr.js's arithmetic on doubles operation for operation, so it rounds the same,
+# and the JSON is joined from shared strings (term numbers, scores, refs), so no Python code
+# runs per element.
+
+def _index_json(refs: list[str], analyses: list[Analysis], fields: Sequence[Field],
+                search_pipeline: Sequence[str], k1: float, b: float) -> bytes:
+    names = [f.name for f in fields]
+    terms, ids, freqs, sizes = _flatten(analyses, len(fields))
+    segment = np.repeat(np.arange(len(sizes)), sizes)  # per element: doc * fields + field
+    scores = _scaled_scores(ids, freqs, segment, sizes, fields, len(refs), k1, b)
+    del freqs  # the arrays are large: each goes as soon as it has served
+    vectors = _field_vectors(refs, names, ids, scores, segment, sizes, len(terms))
+    del scores
+    inverted = _inverted_index(terms, refs, names, ids, segment)
+    return b"".join((  # one join of all the parts: the text is copied once
+        b'{"version":', _json(VERSION), b',"fields":', _json(names), b',"fieldVectors":[',
+        *vectors, b'],"invertedIndex":[', *inverted, b'],"pipeline":',
+        _json(list(search_pipeline)), b"}"))
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _flatten(analyses: list[Analysis], n_fields: int):
+    """The terms, numbered in order of first occurrence; per element its term number and its
+    count; per document field its number of elements."""
+    if any(len(sizes) != n_fields for _, _, sizes in analyses):
+        raise ValueError(f"every document needs {n_fields} texts, one per field")
+    sizes = np.fromiter(chain.from_iterable(a[2] for a in analyses), np.intp,
+                        count=len(analyses) * n_fields)
+    count = int(sizes.sum())
+    number = _Numbers()
+    ids = np.fromiter(map(number.__getitem__, chain.from_iterable(a[0] for a in analyses)),
+                      np.intp, count=count)
+    freqs = np.fromiter(chain.from_iterable(a[1] for a in analyses), np.int64, count=count)
+    return list(number), ids, freqs, sizes
+
+
+class _Numbers(dict):
+    """Numbers keys in order of first lookup."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = number = len(self)
+        return number
+
+
+def _scaled_scores(ids, freqs, segment, sizes, fields: Sequence[Field], doc_count: int,
+                   k1: float, b: float):
+    """Math.round(score * 1000) of every element: lunr.js's BM25, its expressions in its
+    order, so that every intermediate double is the one lunr.js gets."""
+    n_fields = len(fields)
+    ends = np.cumsum(sizes)
+    running = np.concatenate(([0], np.cumsum(freqs)))
+    lengths = running[ends] - running[ends - sizes]  # terms kept, per document field
+    totals = [int(lengths[f::n_fields].sum()) for f in range(n_fields)]
+    average = np.array([t / doc_count if doc_count else 1.0 for t in totals])
+    field = np.arange(len(sizes)) % n_fields
+    with np.errstate(divide="ignore", invalid="ignore"):  # fields without terms: 0 / 0
+        norm = k1 * (1 - b + b * (lengths / average[field]))
+    boost = np.array([f.boost or 1 for f in fields], dtype=np.float64)[field]
+    score = (_idf(ids, doc_count)[ids] * ((k1 + 1) * freqs) / (norm[segment] + freqs)
+             * boost[segment])
+    scaled = score * 1000
+    whole = np.floor(scaled)
+    whole += (scaled - whole) >= 0.5  # Math.round: halves round up, unlike numpy's round
+    return whole
+
+
+def _idf(ids, doc_count: int):
+    """lunr.idf of each term, which counts a document once per field holding the term."""
+    with_term, where = np.unique(np.bincount(ids), return_inverse=True)
+    return np.array([math.log(1 + abs((doc_count - n + 0.5) / (n + 0.5)))
+                     for n in with_term.tolist()])[where]
+
+
 def js_round3(score: float) -> int | float:
     """Math.round(score * 1000) / 1000, as lunr.js rounds scores: halves round up, unlike
-    Python's round(); a whole number comes back as an int, written 2 as JavaScript writes it."""
+    Python's round(); a whole number comes back as an int, written 2 as JavaScript writes it.
+    (_scaled_scores does the first half on arrays.)"""
     scaled = score * 1000
     whole = math.floor(scaled)
     if scaled - whole >= 0.5:
@@ -207,85 +387,195 @@ def js_round3(score: float) -> int | float:
     return whole // 1000 if whole % 1000 == 0 else whole / 1000
 
 
-_NO_METADATA: dict = {}  # lunr.js stores {} per posting: one shared object, never mutated
+def _js_score(whole: int) -> bytes:
+    """Math.round(score * 1000) / 1000 as JavaScript writes it, from Math.round(score * 1000).
 
-
-def build_index(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
-                pipeline_names: Sequence[str] = DEFAULT_PIPELINE,
-                search_pipeline: Sequence[str] = ("stemmer",),
-                k1: float = 1.2, b: float = 0.75) -> dict:
-    """The serialised lunr.Index that lunr.Builder would produce for these documents.
-
-    `docs` yields (ref, one text per field). The result is what lunr.js's Index.toJSON()
-    returns, except that empty field vectors are left out (lunr.js never reads them: only
-    matched fields are scored) but for the first field's, which keeps every document listed
-    for queries made only of prohibited terms.
+    Written from the integer's digits: with at most three decimals, and where doubles are
+    closer together than 0.001, they are the shortest that reads back as the same double,
+    which is what JavaScript and repr() write.
     """
-    run = pipeline(pipeline_names)
-    names = [f.name for f in fields]
-    inverted: dict[str, tuple[int, list[dict[str, dict]]]] = {}
-    field_terms: list[tuple[str, int, dict[str, int], int]] = []  # (ref, field, tf, length)
-    doc_count = 0
-    previous = -1
-    in_key_order = True  # refs "0", "1", ... in order: postings already list them as JS would
-    for ref, texts in docs:
-        doc_count += 1
-        if in_key_order:
-            in_key_order = _is_array_index(ref) and int(ref) > previous
-            previous = int(ref) if in_key_order else previous
-        for fi, text in enumerate(texts):
-            # The memoised pipeline maps tokens to terms and Counter counts them, both in C;
-            # Counter keeps first occurrences in order, so terms get lunr's _index numbers.
-            tf = Counter(map(run, tokenize(text)))
-            tf.pop(None, None)  # tokens the pipeline dropped (stop words)
-            length = tf.total()
-            for term in tf:
-                posting = inverted.get(term)
-                if posting is None:
-                    posting = inverted[term] = (len(inverted), [{} for _ in names])
-                posting[1][fi][ref] = _NO_METADATA
-            field_terms.append((ref, fi, tf, length))
+    if 0 <= whole < 10**15:
+        return f"{whole // 1000}{_DECIMALS[whole % 1000]}".encode()
+    return (str(whole // 1000) if whole % 1000 == 0 else repr(whole / 1000)).encode()
 
-    totals = [0] * len(names)
-    counts = [0] * len(names)
-    for _, fi, _, length in field_terms:
-        totals[fi] += length
-        counts[fi] += 1
-    average = [t / c if c else 0.0 for t, c in zip(totals, counts, strict=True)]
 
-    # lunr.idf counts a document once per field holding the term, as lunr.js does.
-    idf: dict[str, tuple[int, float]] = {}
-    for term, (index, postings) in inverted.items():
-        with_term = sum(len(p) for p in postings)
-        x = (doc_count - with_term + 0.5) / (with_term + 0.5)
-        idf[term] = (index, math.log(1 + abs(x)))
-    vectors = []
-    flatten, k1_plus_1 = chain.from_iterable, k1 + 1
-    for ref, fi, tf, length in field_terms:
-        if not tf and fi:
-            continue
-        boost = fields[fi].boost or 1
-        # lunr.js evaluates these inside its term loop; same expressions, same doubles.
-        norm = k1 * (1 - b + b * (length / average[fi])) if tf else 0.0
-        elements = []
-        append = elements.append
-        for term, freq in tf.items():
-            index, term_idf = idf[term]
-            append((index, js_round3(term_idf * (k1_plus_1 * freq) / (norm + freq) * boost)))
-        elements.sort()
-        vectors.append([f"{names[fi]}/{ref}", list(flatten(elements))])
+_DECIMALS = ["", *(f".{n:03d}".rstrip("0") for n in range(1, 1000))]
 
-    return {
-        "version": VERSION,
-        "fields": names,
-        "fieldVectors": vectors,
-        "invertedIndex": [
-            [term, {"_index": inverted[term][0],
-                    **{n: p if in_key_order else _js_key_order(p)
-                       for n, p in zip(names, inverted[term][1], strict=True)}}]
-            for term in sorted(inverted, key=js_sort_key)],
-        "pipeline": list(search_pipeline),
-    }
+
+def _distinct(values) -> tuple[list[int], np.ndarray]:
+    """The distinct numbers among `values`, and where each value is among them: without
+    sorting when they are small integers, as scaled scores are."""
+    top = int(values.max(initial=0))
+    if top > 8 * len(values) + 4096 or values.min(initial=0) < 0 or values.dtype.kind == "f":
+        distinct, where = np.unique(values, return_inverse=True)
+        return distinct.tolist(), where
+    seen = np.zeros(top + 1, dtype=bool)
+    seen[values] = True
+    distinct = np.flatnonzero(seen)
+    index = np.zeros(top + 1, dtype=np.intp)
+    index[distinct] = np.arange(len(distinct))
+    return distinct.tolist(), index[values]
+
+
+def _field_vectors(refs: list[str], names: list[str], ids, scores, segment, sizes,
+                   n_terms: int) -> list[bytes]:
+    """The fieldVectors entries, ["field/ref",[term number,score,...]] by term number, in
+    parts."""
+    n_fields = len(names)
+    huge = np.abs(scores).max(initial=0) >= 2**62  # absurd boosts: keep them exact
+    values, which = _distinct(scores if huge else scores.astype(np.int64))
+    _, ids, which = _sort_rows((segment, ids, which), (len(sizes), n_terms, len(values)))
+    # An element is two pieces of text, its term number and its score, each with the comma
+    # before it but for the first number of a vector.
+    numbers = [str(i).encode() for i in range(n_terms)]
+    table = [b"," + n for n in numbers] + numbers + [b"," + _js_score(int(v)) for v in values]
+    pieces = np.empty(2 * len(ids), dtype=np.intp)
+    pieces[0::2] = ids
+    pieces[2 * (np.cumsum(sizes) - sizes)[sizes > 0]] += n_terms
+    pieces[1::2] = which + 2 * n_terms
+    kept = (sizes > 0) | (np.arange(len(sizes)) % n_fields == 0)
+    vector = np.flatnonzero(kept)
+    heads = [b']],["' + name + b"/" for name in _contents(names)]
+    parts = [b""] * (4 * len(vector))
+    parts[0::4] = map(heads.__getitem__, (vector % n_fields).tolist())
+    parts[1::4] = map(_contents(refs).__getitem__, (vector // n_fields).tolist())
+    parts[2::4] = [b'",['] * len(vector)
+    parts[3::4] = _texts(table, pieces, 2 * np.cumsum(sizes[kept]))
+    if parts:
+        parts[0] = parts[0][3:]  # nothing to close before the first vector
+        parts.append(b"]]")
+    return parts
+
+
+def _inverted_index(terms: list[str], refs: list[str], names: list[str], ids,
+                    segment) -> list[bytes]:
+    """The invertedIndex entries, ["term",{"_index":n,"field":{"ref":{},...},...}], in parts:
+    terms in JavaScript's sort order, each field's refs in a JavaScript object's key order."""
+    if not terms:
+        return []
+    n_fields, n_terms, n_refs = len(names), len(terms), len(refs)
+    in_order = _js_sorted(terms)
+    rank = np.empty(n_terms, dtype=np.intp)
+    rank[in_order] = np.arange(n_terms)
+    doc = segment // n_fields
+    position, key_order = _key_positions(refs)
+    term, field, doc = _sort_rows((rank[ids], segment - doc * n_fields, position[doc]),
+                                  (n_terms, n_fields, n_refs))
+    doc = key_order[doc]
+    # After its head, a term's postings field after field, each field but the first opened
+    # by a separator; a posting has a comma before it but for the first of its field.
+    names_ = _contents(names)
+    keys = [b'"' + ref + b'":{}' for ref in _contents(refs)]  # lunr.js keeps no metadata
+    table = [b"," + k for k in keys] + keys + [b'},"' + name + b'":{' for name in names_[1:]]
+    sizes = np.bincount(term * n_fields + field, minlength=n_terms * n_fields)
+    starts = np.cumsum(sizes) - sizes  # postings before each term's field
+    pieces = np.empty(len(doc) + n_terms * (n_fields - 1), dtype=np.intp)
+    opened = np.arange(n_terms * n_fields) % n_fields > 0
+    pieces[starts[opened] + np.arange(opened.sum())] = np.tile(
+        np.arange(2 * n_refs, 2 * n_refs + n_fields - 1), n_terms)
+    posting_at = np.arange(len(doc)) + term * (n_fields - 1) + field
+    pieces[posting_at] = doc
+    pieces[posting_at[starts[sizes > 0]]] += n_refs
+    per_term = sizes.reshape(n_terms, n_fields).sum(axis=1) + n_fields - 1
+    opening = b',"' + names_[0] + b'":{'
+    parts = [b""] * (4 * n_terms)
+    parts[0::4] = [b'}}],["'] * n_terms
+    parts[1::4] = _contents([terms[t] for t in in_order])
+    parts[2::4] = [b'",{"_index":' + str(t).encode() + opening for t in in_order]
+    parts[3::4] = _texts(table, pieces, np.cumsum(per_term))
+    parts[0] = b'["'
+    parts.append(b"}}]")
+    return parts
+
+
+def _contents(strings: list[str]) -> list[bytes]:
+    """Each string as JSON writes it, without its quotes. One json.dumps for them all: the
+    list splits back exactly, as no string's content can hold '","' (its quotes are escaped)."""
+    if not strings:
+        return []
+    return _json(strings)[2:-2].split(b'","')
+
+
+_CHUNK = 1 << 18  # pieces joined at a time: a few MB of rows
+
+
+def _texts(table: list[bytes], pieces, ends) -> list[bytes]:
+    """b"".join(table[p] for p in pieces[start:end]) for each of the `ends`, in order, each
+    text starting where the one before ended (the first at 0).
+
+    Done in numpy: the table as rows of bytes, NUL-padded to one width, taken row by row; the
+    NULs then deleted leave the text, as JSON text has none of its own. Whole texts of about
+    _CHUNK pieces at a time, so that the rows take little memory.
+    """
+    lengths = np.fromiter(map(len, table), dtype=np.intp, count=len(table))
+    width = int(lengths.max(initial=1))
+    rows = np.array(table, dtype=object if width > 32 else f"S{width}")  # too wide: join
+    bounds = np.concatenate(([0], ends))
+    firsts = np.searchsorted(bounds[:-1], np.arange(0, bounds[-1], _CHUNK))
+    firsts = np.unique(np.concatenate(([0], firsts))).tolist()
+    texts: list[bytes] = []
+    for first, last in zip(firsts, [*firsts[1:], len(ends)], strict=True):
+        start = bounds[first]
+        chunk = pieces[start:bounds[last]]
+        if rows.dtype == object:
+            text = b"".join(rows[chunk].tolist())
+        else:
+            text = rows[chunk].tobytes().translate(None, b"\0")
+        offsets = np.concatenate(([0], np.cumsum(lengths[chunk])))[bounds[first:last + 1] - start]
+        texts += _slices(text, offsets)
+    return texts
+
+
+def _slices(text: bytes, ends) -> list[bytes]:
+    """text cut at these offsets: text[ends[k]:ends[k + 1]] for each k."""
+    ends = ends.tolist()
+    return list(map(text.__getitem__, map(slice, ends, ends[1:])))
+
+
+def _js_sorted(terms: list[str]) -> list[int]:
+    """Term numbers in JavaScript's default sort order of the terms (UTF-16 code units), which
+    lunr.js requires: Python's order but for terms holding astral characters."""
+    joined = "".join(terms)
+    if joined.isascii() or max(joined) <= "\uffff":
+        return sorted(range(len(terms)), key=terms.__getitem__)
+    return sorted(range(len(terms)), key=lambda t: js_sort_key(terms[t]))
+
+
+def _key_positions(refs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each ref comes among a JavaScript object's keys (array indices in numeric order,
+    then the other keys in insertion order), and the refs in that order."""
+    if refs == list(map(str, range(len(refs)))):
+        return np.arange(len(refs)), np.arange(len(refs))
+    if len(set(refs)) != len(refs):
+        raise ValueError("lunr needs a unique ref for every document")
+    numeric = sorted((i for i, r in enumerate(refs) if _is_array_index(r)),
+                     key=lambda i: int(refs[i]))
+    order = np.array(numeric + [i for i, r in enumerate(refs) if not _is_array_index(r)],
+                     dtype=np.intp)
+    position = np.empty(len(refs), dtype=np.intp)
+    position[order] = np.arange(len(refs))
+    return position, order
+
+
+def _sort_rows(columns: tuple, bounds: tuple[int, ...]) -> list[np.ndarray]:
+    """The rows of these integer columns, each below its bound, sorted: packed into one
+    int64 where they fit, as numpy sorts plain values several times faster than it sorts
+    indices, and unpacked."""
+    if math.prod(bounds) >= 2**63:
+        order = np.lexsort(columns[::-1])
+        return [column[order] for column in columns]
+    packed = columns[0].astype(np.int64)  # a copy, worked on in place
+    for column, bound in zip(columns[1:], bounds[1:], strict=True):
+        packed *= bound
+        packed += column
+    packed.sort()
+    unpacked = []
+    for bound in bounds[:0:-1]:
+        rest = packed // bound
+        packed -= rest * bound
+        unpacked.append(packed)
+        packed = rest
+    return [packed, *unpacked[::-1]]
 
 
 def js_sort_key(text: str) -> bytes:
@@ -298,12 +588,6 @@ _ARRAY_INDEX = re.compile(r"(0|[1-9][0-9]{0,9})\Z")
 
 def _is_array_index(key: str) -> bool:
     return bool(_ARRAY_INDEX.match(key)) and int(key) < 2**32 - 1
-
-
-def _js_key_order(mapping: dict) -> dict:
-    """A JavaScript object's key order: array-index keys ascending, then insertion order."""
-    numeric = sorted((k for k in mapping if _is_array_index(k)), key=int)
-    return {k: mapping[k] for k in (*numeric, *(k for k in mapping if not _is_array_index(k)))}
 
 
 def dumps(index: dict) -> bytes:

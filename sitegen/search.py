@@ -27,11 +27,14 @@ FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abst
           lunrjs.Field("notes"))
 PIPELINE = ("stopWordFilter", "stemmer")
 SNIPPET_CHARS = 300  # enough for two lines of context under a result
+_SNIPPET_SOURCE = SNIPPET_CHARS + 60  # characters read for it, unless many are spaces
 LUNR_FILE = Path("node_modules") / "lunr" / "lunr.min.js"
 _SITEGEN_ROOT = Path(__file__).resolve().parent.parent
 
 _APOSTROPHES = "'\u2018\u2019\u02bc"
-_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")
+# ASCII folding as one bytes.translate: letters lowered, digits kept, the rest a space.
+_ASCII_FOLD = bytes(c + 32 if 65 <= c <= 90 else c if chr(c).isalnum() and c < 128 else 32
+                    for c in range(256))
 _SPACES = re.compile(r" {2,}")
 
 
@@ -60,36 +63,64 @@ def fold(text: str) -> str:
     Must stay identical to fold() in themes/default/assets/search-worker.js.
     """
     if text.isascii():
-        low = text.lower().replace("'", "")
-        return _ASCII_NON_WORD.sub(" ", low).strip()
+        return b" ".join(text.encode().translate(_ASCII_FOLD, b"'").split()).decode()
     low = unicodedata.normalize("NFKD", text).lower()
     return _SPACES.sub(" ", low.translate(_FOLD)).strip()
 
 
+def tokens(text: str) -> list[str]:
+    """lunrjs.tokenize(fold(text)): the words lunr indexes. ASCII text in one pass, as its
+    folded form has nothing left for the tokenizer to do but split at spaces."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_FOLD, b"'").decode().split()
+    return lunrjs.tokenize(fold(text))
+
+
 def snippet(paper: Paper) -> str:
     """The start of the abstract (or notes), cut at a word boundary."""
-    text = " ".join((paper.abstract or paper.notes).split())
-    if len(text) <= SNIPPET_CHARS:
-        return text
-    cut = text[:SNIPPET_CHARS]
+    source = paper.abstract or paper.notes
+    start = source[:SNIPPET_CHARS + 1]
+    if len(start) > SNIPPET_CHARS and _spaced_once(start):
+        cut = start[:SNIPPET_CHARS]  # the text with its spaces collapsed starts the same
+    else:
+        text = " ".join(source[:_SNIPPET_SOURCE].split())  # a prefix of the whole text's
+        if len(text) <= SNIPPET_CHARS and len(source) > _SNIPPET_SOURCE:
+            text = " ".join(source.split())  # mostly spaces: the whole text after all
+        if len(text) <= SNIPPET_CHARS:
+            return text
+        cut = text[:SNIPPET_CHARS]
     return cut[: cut.rfind(" ")].rstrip(" ,;:") + "\u2026" if " " in cut else cut + "\u2026"
+
+
+def _spaced_once(text: str) -> bool:
+    """Whether " ".join(text.split()) == text, and text does not end in a space. Printable
+    text has no white space but " " (which split() would see), so this takes no splitting."""
+    return (text.isprintable() and "  " not in text and not text.startswith(" ")
+            and not text.endswith(" "))
 
 
 def documents(site: Site) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, Any]]:
     """(lunr documents, result records). A paper's ref is its position, in decimal: short,
     and ordered the same way whether lunr.js builds the index or loads it."""
+    texts, records = _sources(site)
+    return [(str(i), tuple(map(fold, t))) for i, t in enumerate(texts)], records
+
+
+def _sources(site: Site) -> tuple[list[tuple[str, str, str, str]], dict[str, Any]]:
+    """(each paper's texts for FIELDS, before folding; result records)."""
     names = {tag.slug: tag.name for tag in site.tags}
-    lunr_docs = []
+    slugs: dict[str, str] = {}  # papers share their tags: slugify each spelling once
+    texts = []
     records = []
-    for i, paper in enumerate(site.papers):
-        tags = list(dict.fromkeys(slugify(t) for t in paper.tags))  # as sitegen.site groups them
+    for paper in site.papers:
+        tags = list(dict.fromkeys(  # as sitegen.site groups them
+            [slugs.get(t) or slugs.setdefault(t, slugify(t)) for t in paper.tags]))
         tag_text = " ".join(names.get(t, t) for t in tags)
-        lunr_docs.append((str(i), (fold(paper.title), fold(tag_text), fold(paper.abstract),
-                                   fold(paper.notes))))
+        texts.append((paper.title, tag_text, paper.abstract, paper.notes))
         date = paper.date.isoformat() if paper.date else ""
         records.append([urls.paper_path(paper.slug), paper.title, date, tags, snippet(paper)])
     used = sorted({t for record in records for t in record[3]})
-    return lunr_docs, {"docs": records, "tags": {t: names.get(t, t) for t in used}}
+    return texts, {"docs": records, "tags": {t: names.get(t, t) for t in used}}
 
 
 def build_index(site: Site) -> dict[str, Any]:
@@ -99,7 +130,11 @@ def build_index(site: Site) -> dict[str, Any]:
 
 def dumps(data: Any) -> bytes:
     """Compact, sorted, same input -> same bytes; 2.0 written as 2, as JavaScript would."""
-    return json.dumps(_ints(data), sort_keys=True, separators=(",", ":"),
+    return _json(_ints(data))
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8")
 
 
@@ -137,13 +172,21 @@ def manifest(paths: dict[str, str]) -> bytes:
     return dumps({"docs": paths["search-docs.json"], "index": paths["search-index.json"]})
 
 
-def search_assets(site: Site, config: Config) -> dict[str, bytes]:
+def search_assets(site: Site, config: Config,
+                  memo: dict[str, lunrjs.Analysis] | None = None) -> dict[str, bytes]:
     """Every generated file the search needs, by asset name; the scripts and styles that
-    use them are theme assets (search.js, search-worker.js, search.css)."""
-    lunr_docs, records = documents(site)
-    index = lunrjs.build_index(lunr_docs, FIELDS, PIPELINE)
+    use them are theme assets (search.js, search-worker.js, search.css).
+
+    `memo` keeps what the index needs of each paper's text between builds: pass the dict an
+    earlier build left (or an empty one) and only new or changed papers are analysed again;
+    afterwards it holds exactly this build's papers (keys: hashes of their texts; values:
+    tuples of strings and ints). The files are the same bytes with or without it.
+    """
+    texts, records = _sources(site)
+    docs = ((str(i), paper_texts) for i, paper_texts in enumerate(texts))
+    index = lunrjs.build_index_json(docs, FIELDS, PIPELINE, tokens=tokens, memo=memo)
     return {
         "lunr.js": lunr_js(config),
-        "search-index.json": lunrjs.dumps(index),
-        "search-docs.json": dumps(records),
+        "search-index.json": index,
+        "search-docs.json": _json(records),  # strings only: nothing for _ints to change
     }

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,55 @@ def test_cli_reports_missing_lunr_in_one_line(project, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: ") and "run npm ci" in err[-1]
     assert not any("Traceback" in line for line in err)
+
+
+def test_snippet_of_an_abstract_made_mostly_of_spaces_is_the_whole_texts():
+    """snippet() reads a prefix of the abstract; spaces it collapses must not shorten it."""
+    spaced = " \n\t " * 200 + "word " * 80
+    paper = Paper("p", "T", abstract=spaced)
+    assert search.snippet(paper) == search.snippet(Paper("p", "T", abstract="word " * 80))
+    assert search.snippet(Paper("p", "T", abstract="a  b\n" * 10)) == " ".join(["a b"] * 10)
+
+
+# ---------------------------------------------------------------- the memo
+
+def _files(site, memo=None) -> dict[str, bytes]:
+    return search.search_assets(site, Config(root=REPO), memo=memo)
+
+
+def test_the_memo_changes_the_time_not_the_bytes():
+    site = example_site()
+    plain = _files(site)
+    memo: dict = {}
+    assert _files(site, memo) == plain  # filled
+    assert len(memo) == len(site.papers)
+    assert _files(site, memo) == plain  # read
+    assert all(_plain_data(key) and _plain_data(value) for key, value in memo.items())
+    kept = pickle.loads(pickle.dumps(memo))  # as a build cache keeps it
+    assert kept == memo and _files(site, kept) == plain
+
+
+def _plain_data(value) -> bool:
+    if isinstance(value, tuple):
+        return all(map(_plain_data, value))
+    return isinstance(value, str | int)
+
+
+def test_a_memo_filled_by_other_papers_changes_nothing():
+    site = example_site()
+    other, earlier, foreign = {}, {}, {}
+    _files(site_of(synth.synthetic_papers(300)), other)  # another review
+    edited = [replace(p, abstract=p.abstract + " Grokking again.", tags=(*p.tags, "New tag"))
+              for p in site.papers[:40]]
+    _files(replace(site, papers=(*edited, *site.papers[40::2])), earlier)  # this one, earlier
+    # The same texts through another pipeline: their analyses are not the search's.
+    texts, _ = search._sources(site)
+    docs = [(str(i), paper_texts) for i, paper_texts in enumerate(texts)]
+    lunrjs.build_index_json(docs, search.FIELDS, lunrjs.DEFAULT_PIPELINE, memo=foreign)
+    memo = {**other, **earlier, **foreign}
+    assert _files(site, memo) == _files(site)
+    assert len(memo) == len(site.papers)  # this build's papers, and no others
+    assert len(memo.keys() & earlier.keys()) > 50 and not memo.keys() & foreign.keys()
 
 
 # ---------------------------------------------------------------- findability

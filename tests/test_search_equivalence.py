@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +98,70 @@ def test_any_text_builds_the_index_lunrjs_builds(pairs):
     assert answer["mismatches"] == []
 
 
+# Refs lunr.js keeps in other orders (array indices come first, numerically), or that are
+# long enough to take the builder's plain join.
+refs = st.one_of(st.integers(0, 2**32).map(str), st.text(min_size=1, max_size=8), st.sampled_from(
+    ["007", "-1", "1e3", "4294967294", "4294967295", 'a"b\\', "é/x", "long " * 12]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(refs, texts, texts), min_size=1, max_size=8, unique_by=lambda d: d[0]))
+def test_any_refs_build_the_index_lunrjs_builds(docs):
+    fields = (lunrjs.Field("title", 10), lunrjs.Field("body"))
+    docs = [(ref, (title, body)) for ref, title, body in docs]
+    py = lunrjs.build_index(docs, fields, lunrjs.DEFAULT_PIPELINE)
+    answer = node("lunr_reference.js", _request(docs, fields, lunrjs.DEFAULT_PIPELINE, py))
+    _assert_same(py, answer, fields)
+    assert answer["mismatches"] == []
+
+
+def test_large_boosts_long_refs_and_many_fields_index_as_in_lunrjs():
+    """Scores too spread out for a table of them, refs too long for packed rows, a field
+    without terms. (Not larger boosts: from about 1e12, the last ulp of Math.log, which V8
+    and C compute differently, shows in the third decimal.)"""
+    fields = (lunrjs.Field("title", 1e6), lunrjs.Field("abstract", 0.37),
+              lunrjs.Field("empty"), lunrjs.Field("tags", 3))
+    docs = [(f"paper number {i} with a long reference", (p.title, p.abstract, "", " ".join(p.tags)))
+            for i, p in enumerate(example_papers()[:80])]
+    py = lunrjs.build_index(docs, fields, lunrjs.DEFAULT_PIPELINE)
+    answer = node("lunr_reference.js", _request(docs, fields, lunrjs.DEFAULT_PIPELINE, py))
+    _assert_same(py, answer, fields)
+    assert answer["mismatches"] == []
+
+
+def test_the_index_is_joined_the_same_in_chunks(monkeypatch):
+    docs, _ = search.documents(example_site())
+    whole = lunrjs.build_index_json(docs, search.FIELDS, search.PIPELINE)
+    monkeypatch.setattr(lunrjs, "_CHUNK", 5)
+    assert lunrjs.build_index_json(docs, search.FIELDS, search.PIPELINE) == whole
+
+
+def test_rows_too_wide_to_pack_into_an_int64_sort_the_same():
+    rng = np.random.default_rng(3)
+    columns = tuple(rng.integers(0, 50, 2000) for _ in range(3))
+    packed = lunrjs._sort_rows(columns, (50, 50, 50))
+    unpacked = lunrjs._sort_rows(columns, (50, 2**40, 2**40))
+    assert [c.tolist() for c in packed] == [c.tolist() for c in unpacked]
+    rows = sorted(zip(*(c.tolist() for c in columns), strict=True))
+    assert rows == list(zip(*(c.tolist() for c in packed), strict=True))
+
+
+def test_a_ref_used_twice_is_refused():
+    fields = (lunrjs.Field("title"),)
+    with pytest.raises(ValueError, match="unique ref"):
+        lunrjs.build_index_json([("a", ("x",)), ("b", ("y",)), ("a", ("z",))], fields)
+
+
+def test_scores_are_written_as_javascript_writes_them():
+    """_js_score writes Math.round(score * 1000) / 1000 from its digits where it can; the
+    same text JSON.stringify (like repr()) gives for the double."""
+    wholes = [*range(0, 300_000, 7), *range(10**15 - 3000, 10**15 + 3000), 2**53, 2**53 + 2,
+              *(random.Random(1).randrange(10**18) for _ in range(2000))]
+    for whole in wholes:
+        expected = str(whole // 1000) if whole % 1000 == 0 else repr(whole / 1000)
+        assert lunrjs._js_score(whole) == expected.encode(), whole
+
+
 def test_fuzz_corpus_tokenizes_stems_folds_and_indexes_as_in_javascript():
     fields = (lunrjs.Field("title", 10), lunrjs.Field("body"))
     docs = [(str(i), (FUZZ[i], FUZZ[-i - 1])) for i in range(len(FUZZ))]
@@ -132,6 +198,12 @@ def test_stemmer_matches_lunrjs_on_any_word(batch):
 def test_tokenizer_matches_lunrjs(batch):
     answer = node("lunr_reference.js", {"tokens": batch})
     assert [lunrjs.tokenize(t) for t in batch] == answer["tokens"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(texts, st.text(alphabet=st.characters(max_codepoint=127))))
+def test_search_tokens_are_the_folded_text_tokenized(text):
+    assert search.tokens(text) == lunrjs.tokenize(search.fold(text))
 
 
 @settings(max_examples=15, deadline=None)
