@@ -55,7 +55,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     from sitegen.output import Output
     from sitegen.parallel import Background
     from sitegen.render import render_site
-    from sitegen.search import DATA_ASSETS, manifest, search_assets
+    from sitegen.search import DATA_ASSETS, manifest
     from sitegen.site import load_site
     from sitegen.theme import collect_assets
 
@@ -68,11 +68,14 @@ def build_site(config: Config, strict: bool = False) -> int:
         site = load_site(config, store)
         theme = load_theme(config)
     # The search index needs no other stage: build it on the second core meanwhile.
-    search = Background(search_assets, site, config, parallel=len(site.papers) >= PARALLEL_FROM)
+    search = Background(search_with_memo, site, config, cache.load("search", {}),
+                        parallel=len(site.papers) >= PARALLEL_FROM)
     with clock("related"):  # every paper page lists its most related papers
         related = related_with_memo(site, cache)
     with clock("search"):  # waits for the index and result records, as hashed assets
-        assets = collect_assets(theme, search.result())
+        files, memo = search.result()
+        cache.save("search", memo)
+        assets = collect_assets(theme, files)
     # What every page shares (templates count per page, in render.py); the search data's
     # names are left out (pages reach them through search/manifest.json), so a new paper
     # does not change every page.
@@ -122,6 +125,14 @@ def build_site(config: Config, strict: bool = False) -> int:
              len(assets.paths), out.size / 1e6, len(reused))
     log.info("time: %s", clock.summary())
     return _status(tuple(map(str, report.problems)), strict)
+
+
+def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
+    """The search files, each paper's analysis read from `memo` where its text is the same;
+    the memo comes back too, as this may run in another process."""
+    from sitegen.search import search_assets
+
+    return search_assets(site, config, memo=memo), memo
 
 
 def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:

@@ -167,7 +167,8 @@ def test_a_template_syntax_error_names_file_and_line(tiny):
 def test_generated_files_are_assets_templates_reach_by_name(tiny, monkeypatch):
     real = search.search_assets
     monkeypatch.setattr(search, "search_assets",
-                        lambda site, config: {**real(site, config), "extra.json": b'{"n": 2}'})
+                        lambda site, config, **kw: {**real(site, config, **kw),
+                                                    "extra.json": b'{"n": 2}'})
     _override(tiny, "page.html", '{% extends "base.html" %}{% block scripts %}'
               '<script src="{{ asset(\'extra.json\') }}" type="application/json" '
               'id="extra"></script>{% endblock %}')
