@@ -105,7 +105,7 @@ def test_atomic_write_leaves_no_temp_file(tmp_path):
     assert target.read_text() == "y" and [p.name for p in target.parent.iterdir()] == ["b.md"]
 
 
-# ---------------------------------------------------------------- fast paths agree with the originals
+# ---------------------------------------------------------------- fast paths agree with the old
 
 _JSONABLE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.dates(),
