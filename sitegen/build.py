@@ -20,9 +20,11 @@ from sitegen.cache import BuildCache, FileHashes, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.theme import load_theme
 
-if TYPE_CHECKING:  # not imported at run time: a no-op build needs neither
+if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
     from sitegen.importer import ImportReport
     from sitegen.model import Site
+    from sitegen.output import Output
+    from sitegen.theme import Assets, Theme
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +46,14 @@ def build_site(config: Config, strict: bool = False) -> int:
         up_to_date = previous.get("inputs") == inputs and previous.get("output") == listing(target)
     if up_to_date:  # the import too would find nothing to do: replay what it said
         hashes.save()
-        warnings, lines = previous["import"]
-        _log_import(warnings, lines)
+        _log_import(*previous["import"])
         log.info("%s is up to date (nothing changed since the last build)", target)
         log.info("time: %s", clock.summary())
-        return _status(warnings, strict)
+        return _status(previous["import"][0], strict)
     # Imported only now, so that a no-op build never loads Jinja, Markdown or numpy.
-    from sitegen import feeds, urls
     from sitegen.importer import import_dumps
     from sitegen.output import Output
     from sitegen.parallel import Background
-    from sitegen.render import render_site
-    from sitegen.search import DATA_ASSETS, manifest
     from sitegen.site import load_site
     from sitegen.theme import collect_assets
 
@@ -68,14 +66,45 @@ def build_site(config: Config, strict: bool = False) -> int:
         site = load_site(config, store)
         theme = load_theme(config)
     # The search index needs no other stage: build it on the second core meanwhile.
+    parallel = len(site.papers) >= PARALLEL_FROM
     search = Background(search_with_memo, site, config, cache.load("search", {}),
-                        parallel=len(site.papers) >= PARALLEL_FROM)
+                        parallel=parallel)
     with clock("related"):  # every paper page lists its most related papers
         related = related_with_memo(site, cache)
     with clock("search"):  # waits for the index and result records, as hashed assets
         files, memo = search.result()
         cache.save("search", memo)
         assets = collect_assets(theme, files)
+    # Feeds and exports need only the site: made on the other core while pages render.
+    data = Background(data_files, site, config, parallel=parallel)
+    with Output(target) as out:
+        with clock("render"):
+            pages, reused = render_pages(site, config, theme, assets, related, out, cache)
+        with clock("feeds"):
+            write_data(out, data.result(), assets, pages, config)
+        with clock("swap"):
+            out.commit()
+    cache.save("build", {"inputs": inputs, "output": listing(target),
+                         "import": _import_record(report)})
+    hashes.save()
+    store.save()
+    kinds = Counter(kind for kind, _ in pages)
+    log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
+             len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
+             len(assets.paths), out.size / 1e6, reused)
+    log.info("time: %s", clock.summary())
+    return _status(tuple(map(str, report.problems)), strict)
+
+
+def render_pages(site: Site, config: Config, theme: Theme, assets: Assets,
+                 related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache
+                 ) -> tuple[list[tuple[str, str]], int]:
+    """Every page, from the last build's rendering where its key is unchanged; returns
+    (kind, path) of each page and how many were reused. Cache entries are keyed by content,
+    so they stay right even if this build fails later."""
+    from sitegen.render import render_site
+    from sitegen.search import DATA_ASSETS
+
     # What every page shares (templates count per page, in render.py); the search data's
     # names are left out (pages reach them through search/manifest.json), so a new paper
     # does not change every page.
@@ -93,38 +122,29 @@ def build_site(config: Config, strict: bool = False) -> int:
             return True
         return False
 
-    # Feeds and exports need only the site: made on the other core while pages render.
-    data = Background(data_files, site, config, parallel=len(site.papers) >= PARALLEL_FROM)
-    with Output(target) as out:
-        with clock("render"):
-            pages, keys = render_site(site, config, theme, assets, out, Progress("render"),
-                                      related, reuse=reuse, salt=salt, parallel=True,
-                                      memo=views, items=items)
-            for file, key in keys.items():
-                if file not in reused:  # rendered this time: keep it for the next build
-                    html.put(key, out.staging / file)
-        with clock("feeds"):
-            for path, content in data.result().items():
-                out.write(path, content)
-            out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
-            public = [path for kind, path in pages if kind != "404"]
-            out.write(urls.SITEMAP, feeds.sitemap(public, config))
-            out.write(urls.ROBOTS, feeds.robots_txt(config))
-        with clock("swap"):
-            out.commit()
-    cache.save("build", {"inputs": inputs, "output": listing(target),
-                         "import": _import_record(report)})
-    hashes.save()
+    pages, keys = render_site(site, config, theme, assets, out, Progress("render"), related,
+                              reuse=reuse, salt=salt, parallel=True, memo=views, items=items)
+    for file, key in keys.items():
+        if file not in reused:  # rendered this time: keep it for the next build
+            html.put(key, out.staging / file)
     html.save()
-    store.save()
     cache.save("views", views)
     cache.save("items", items)
-    kinds = Counter(kind for kind, _ in pages)
-    log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
-             len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
-             len(assets.paths), out.size / 1e6, len(reused))
-    log.info("time: %s", clock.summary())
-    return _status(tuple(map(str, report.problems)), strict)
+    return pages, len(reused)
+
+
+def write_data(out: Output, files: dict[str, bytes], assets: Assets,
+               pages: list[tuple[str, str]], config: Config) -> None:
+    """Feeds and exports, the search manifest, sitemap and robots.txt."""
+    from sitegen import feeds, urls
+    from sitegen.search import manifest
+
+    for path, content in files.items():
+        out.write(path, content)
+    out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
+    public = [path for kind, path in pages if kind != "404"]
+    out.write(urls.SITEMAP, feeds.sitemap(public, config))
+    out.write(urls.ROBOTS, feeds.robots_txt(config))
 
 
 def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
