@@ -31,6 +31,8 @@ BOILERPLATE = frozenset(s.casefold() for s in (
     "get trending papers in your email inbox once a day", "load more", "previous", "next",
     "search", "papers", "collections", "trending", "upvote", "submitted by",
 ))
+# casefold() never makes text shorter, so a longer line (an abstract) is never boilerplate.
+_LONGEST_BOILERPLATE = max(map(len, BOILERPLATE))
 _GLUED = re.compile(r"^Subscribe(?=[A-Z0-9\"'“‘(\[])")
 _BULLET = re.compile(r"^\s*[•·‧∙⋅●]\s*(.*?)\s*$")
 _AUTHORS = re.compile(r"^(\d[\d,]*)\s+authors?$", re.I)
@@ -186,16 +188,17 @@ def _classify(text: str) -> list[_Line]:
     lines: list[_Line] = []
     for no, raw in enumerate(text.split("\n"), 1):
         line = raw.rstrip()
-        if not line.strip():
+        if not line:  # all whitespace
             lines.append(_Line(no, "", "blank"))
             continue
         line = _GLUED.sub("", line) if no <= 20 else line
-        if line.strip().casefold() in BOILERPLATE:
+        stripped = line.strip()
+        if len(stripped) <= _LONGEST_BOILERPLATE and stripped.casefold() in BOILERPLATE:
             lines.append(_Line(no, line, "header"))
         elif (meta := _meta(line)) is not None:
             lines.append(_Line(no, line, "meta", meta))
         else:
-            lines.append(_Line(no, line.strip(), "text"))
+            lines.append(_Line(no, stripped, "text"))
     return lines
 
 

@@ -30,6 +30,11 @@ _UNSAFE = re.compile(
 _STR = "tag:yaml.org,2002:str"
 _ITEM = re.compile(r"""\s*('(?:[^']|'')*'|"(?:[^"\\]|\\.)*"|[^,\[\]{}'"]+?)\s*(,|\Z)""")
 _KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_WORDY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # tags, hashes, file names: no indicator
+# Hex with a letter is a string to YAML (its numbers need digits only, 0b01 or 0x, dots or
+# dashes): the import fingerprints need no resolver.
+_HASH = re.compile(r"(?!0b)[0-9a-f]*[a-f][0-9a-f]*\Z")
+_WORD_LIST = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(?:, [A-Za-z0-9][A-Za-z0-9_.-]*)*\Z")
 _SAFE_ASCII = bytes([9, 10, *range(0x20, 0x7F)])  # the ASCII that _UNSAFE lets through
 
 
@@ -112,6 +117,15 @@ def _tag(text: str) -> str:
     return _RESOLVER.resolve(yaml.nodes.ScalarNode, text, (True, False))
 
 
+def _is_str(text: str) -> bool:
+    """YAML reads this plain scalar as a string: no implicit type starts with its first
+    character, or it is a hash, or the resolver says so."""
+    if not text:
+        return False  # null
+    return (text[0] not in _RESOLVER.yaml_implicit_resolvers or _HASH.match(text) is not None
+            or _tag(text) == _STR)
+
+
 def _str_key(key: str) -> bool:
     """YAML 1.1 reads keys such as `No` or `on` as booleans, not strings."""
     return _tag(key) == _STR
@@ -139,12 +153,13 @@ def _scalar(text: str, typed: bool) -> Any:
         except ValueError:
             return _NO
         return value if isinstance(value, str) else _NO
-    if (not _PLAIN.match(text) or ": " in text or " #" in text or text.endswith(":")
+    if not _WORDY.match(text) and (  # a word, number or hash passes every check below
+            not _PLAIN.match(text) or ": " in text or " #" in text or text.endswith(":")
             or text != text.strip() or "\t" in text):
         return _NO
-    tag = _tag(text) if text[0] in _RESOLVER.yaml_implicit_resolvers else _STR
-    if tag == _STR:
+    if _is_str(text):
         return text
+    tag = _tag(text)
     if not typed:
         return _NO
     if tag.endswith(":int") and _INT.match(text):
@@ -165,15 +180,23 @@ def _flow_list(text: str) -> Any:
     inner = text[1:-1]
     if not inner.strip():
         return []
+    texts = _list_items(inner)
+    if texts is None:
+        return _NO
+    items = [_scalar(item, typed=False) for item in texts]
+    return _NO if _NO in items else items
+
+
+def _list_items(inner: str) -> list[str] | None:
+    """The item texts of a flow list, as _ITEM reads them; None if it cannot."""
+    if _WORD_LIST.match(inner):
+        return inner.split(", ")  # tags and sources as sitegen writes them: no regex per item
     items, pos = [], 0
     while pos < len(inner):
         match = _ITEM.match(inner, pos)
         if not match or match.end() == pos:
-            return _NO
-        item = _scalar(match.group(1), typed=False)
-        if item is _NO:
-            return _NO
-        items.append(item)
+            return None
+        items.append(match.group(1))
         pos = match.end()
     return items
 
@@ -218,9 +241,9 @@ def _mapping(lines: list[str], i: int) -> tuple[dict[str, Any] | None, int]:
 # separators, no BOM); anything else leaves the page to PyYAML.
 _SAFE_LINE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
 _SAFE_TEXT = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*\\Z")
+_SAFE_TEXT_ASCII = bytes([10, *range(0x20, 0x7F)])
 _INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")  # never start a plain scalar
 _FLOW_INDICATORS = re.compile(r"[,?\[\]{}:]")
-_WORDY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # tags, hashes, file names: no indicator
 
 
 def wants_literal(value: str) -> bool:
@@ -273,7 +296,10 @@ def _block_value(value: Any, indent: str, seen: set[int]) -> str | None:
     if kind is dt.date:
         return f" {value.isoformat()}\n"
     if kind is list:
-        items = _flow_items(value)
+        try:
+            items = _flow_items(tuple(value))
+        except TypeError:  # unhashable items: not strings, PyYAML's business anyway
+            return None
         return None if items is None else f" [{items}]\n"
     if kind is dict and value and not indent:  # one level, as pages have: the tested shape
         nested = _block_mapping(value, indent + "  ", seen)
@@ -281,7 +307,9 @@ def _block_value(value: Any, indent: str, seen: set[int]) -> str | None:
     return None
 
 
-def _flow_items(items: list) -> str | None:
+@lru_cache(maxsize=4096)
+def _flow_items(items: tuple) -> str | None:
+    """`a, b` of a flow list; tag and source lists repeat from page to page."""
     out = []
     for item in items:
         if type(item) is not str or wants_literal(item):
@@ -296,10 +324,10 @@ def _flow_items(items: list) -> str | None:
 def _one_line(value: str, flow: bool) -> str | None:
     """One line: plain when YAML allows it and reads it back as this string, else quoted."""
     if _WORDY.match(value):
-        return value if _tag(value) == _STR else f"'{value}'"
+        return value if _is_str(value) else f"'{value}'"
     if not _SAFE_LINE.match(value):
         return None  # double quotes with escapes: PyYAML's business
-    if _plain_allowed(value, flow) and _tag(value) == _STR:
+    if _plain_allowed(value, flow) and _is_str(value):
         return value
     return "'" + value.replace("'", "''") + "'"
 
@@ -317,10 +345,17 @@ def _plain_allowed(value: str, flow: bool) -> bool:
     return ": " not in value and not value.endswith(":") and " #" not in value
 
 
+def _safe_text(value: str) -> bool:
+    """_SAFE_TEXT.match(value); for ASCII (most abstracts) a byte table is far quicker."""
+    if value.isascii():
+        return not value.encode("ascii").translate(None, _SAFE_TEXT_ASCII)
+    return _SAFE_TEXT.match(value) is not None
+
+
 def _literal_block(value: str, indent: str) -> str | None:
     """A `|-` block; other block forms (indentation or keep indicators) are PyYAML's."""
-    if (not _SAFE_TEXT.match(value) or value[0] in " \n" or value[-1] in " \n"
-            or " \n" in value or "\n " in value):
+    if (value[0] in " \n" or value[-1] in " \n" or " \n" in value or "\n " in value
+            or not _safe_text(value)):
         return None
     return "|-\n" + "".join(f"{indent}{line}\n" if line else "\n"
                             for line in value.split("\n"))

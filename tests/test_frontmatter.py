@@ -54,7 +54,8 @@ yaml_ish = st.lists(st.sampled_from(
     ["a", "b", "1", "-", ":", " ", "'", '"', "|", "|-", "[", "]", "{", "}", ",", "#", "&", "*",
      "!", ">", "%", "@", "`", "\n", "\\", "\t", ".", "x", "No", "~", "key: ", "\n  ",
      "\n    ", "2024-01-02", "0x1", "é", "\u2028", "imported:\n  k: ", "\x7f", "\x00", "\r",
-     "\x85", "\ufeff", "\u3000", "k-y", "[a,]", "[ ]"]), max_size=30).map("".join)
+     "\x85", "\ufeff", "\u3000", "k-y", "[a,]", "[ ]", "[a, b]", ", ", "0b1", "yes"]),
+    max_size=30).map("".join)
 
 
 @settings(max_examples=600, deadline=None)
@@ -138,3 +139,10 @@ def test_example_pages_are_written_without_pyyaml(imported):
     for path in (imported / "content" / "papers").glob("*.md"):
         meta = pages.read_page(path)[1]
         assert frontmatter.dump(meta) == pages._pyyaml(meta), path.name
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.from_regex(r"(0b|0x)?[0-9a-f_.x-]{0,14}", fullmatch=True))
+def test_hashes_taken_for_strings_are_strings_to_yaml(text):
+    if frontmatter._HASH.match(text):
+        assert frontmatter._tag(text) == "tag:yaml.org,2002:str"
