@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,20 @@ def _pyyaml(data: dict[str, Any]) -> str:
 
 
 def fingerprint(value: Any) -> str:
+    kind = type(value)
+    if value is None or kind is int or (kind is str and len(value) <= 40):
+        return _small_fingerprint(kind, value)  # counts, dates, names repeat across papers
+    if kind is list and not value:
+        return _small_fingerprint(tuple, ())
+    return _fingerprint(value)
+
+
+@lru_cache(maxsize=4096)
+def _small_fingerprint(kind: type, value: Any) -> str:
+    return _fingerprint(list(value) if kind is tuple else value)
+
+
+def _fingerprint(value: Any) -> str:
     data = _json(value)
     return hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
 

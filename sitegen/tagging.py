@@ -44,35 +44,36 @@ class Tagger:
                 for form in (core, core + "s", core + "es") if core else ():
                     self.index.setdefault(form, set()).add(tag)
         self.longest = max((form.count(" ") + 1 for form in self.index), default=0)
-        # A form matches an n-gram only if it starts with the n-gram's first word and has its
-        # length, so only those (first word, length) pairs are ever joined and looked up.
+        # Single words are found by one set intersection. A longer form can only occur where
+        # its first two words do, so it is only looked for when that word pair occurs.
         self.single: dict[str, set[str]] = {}
-        self.multi: dict[str, tuple[int, ...]] = {}
+        self.pairs: dict[tuple[str, str], list[tuple[str, set[str]]]] = {}
         for form, tags in self.index.items():
             parts = form.split(" ")
             if len(parts) == 1:
                 self.single[form] = tags
             else:
-                sizes = set(self.multi.get(parts[0], ())) | {len(parts)}
-                self.multi[parts[0]] = tuple(sorted(sizes))
+                self.pairs.setdefault((parts[0], parts[1]), []).append((form, tags))
 
     def tags(self, title: str, abstract: str) -> tuple[str, ...]:
         text = words(f"{title} {abstract}")
         found: set[str] = set()
         for word in self.single.keys() & text:  # one C-level pass; no set(text) needed
             found |= self.single[word]
-        starts = self.multi.keys() & text
-        if starts:
-            found |= self._phrases(text, starts)
+        pairs = self.pairs.keys() & zip(text, text[1:])
+        if pairs:
+            found |= self._phrases(text, pairs)
         return tuple(sorted(found)) or (UNTAGGED,)
 
-    def _phrases(self, text: list[str], starts: set[str]) -> set[str]:
-        """Tags of the multi-word forms in `text`, trying only n-grams at words in `starts`."""
+    def _phrases(self, text: list[str], pairs: set[tuple[str, str]]) -> set[str]:
+        """Tags of the multi-word forms starting with one of `pairs`, all of which occur."""
         found: set[str] = set()
-        for i, word in enumerate(text):
-            if word in starts:
-                for size in self.multi[word]:
-                    hit = self.index.get(" ".join(text[i:i + size]))
-                    if hit:
-                        found |= hit
+        joined = None
+        for pair in pairs:
+            for form, tags in self.pairs[pair]:
+                if form.count(" ") > 1:  # three words or more: is the rest there too?
+                    joined = joined or f" {' '.join(text)} "
+                    if f" {form} " not in joined:
+                        continue
+                found |= tags
         return found
