@@ -60,7 +60,7 @@ class Tagger:
         found: set[str] = set()
         for word in self.single.keys() & text:  # one C-level pass; no set(text) needed
             found |= self.single[word]
-        pairs = self.pairs.keys() & zip(text, text[1:])
+        pairs = self.pairs.keys() & zip(text, text[1:], strict=False)
         if pairs:
             found |= self._phrases(text, pairs)
         return tuple(sorted(found)) or (UNTAGGED,)
