@@ -289,10 +289,10 @@ class _Parser:
         self.result.problems.append(Problem(self.result.name, line, message))
 
     def next_text(self, i: int) -> _Line | None:
-        for tok in self.tokens[i + 1:]:
-            if tok.kind == "text":
-                return tok
-            return None  # metadata in between: the text after it belongs to another paper
+        """The next token if it is text (metadata in between: the text after it belongs to
+        another paper). Indexed, not sliced: a slice copied the rest of the dump each time."""
+        if i + 1 < len(self.tokens) and self.tokens[i + 1].kind == "text":
+            return self.tokens[i + 1]
         return None
 
     def run(self) -> None:

@@ -40,37 +40,12 @@ _SAFE_ASCII = bytes([9, 10, *range(0x20, 0x7F)])  # the ASCII that _UNSAFE lets 
 
 def parse(text: str) -> dict[str, Any] | None:
     """Front matter text -> mapping, or None when it is not in the subset (use PyYAML)."""
-    if not text.strip() or _unsafe(text):
+    if not text or text.isspace() or _unsafe(text):
         return None  # YAML line breaks (\x85, \u2028...) or characters PyYAML rejects
     lines = text.split("\n")
-    if lines and lines[-1] == "":
+    if lines[-1] == "":
         lines.pop()
-    data: dict[str, Any] = {}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        pair = _key_line(line)
-        if pair is None or pair[0] in data:
-            return None
-        key, rest = pair
-        if rest in ("|-", "|"):
-            block, i = _literal(lines, i + 1, "  ")
-            if block is None:
-                return None
-            data[key] = block + ("\n" if rest == "|" and block else "")
-            continue
-        if rest == "" and i + 1 < len(lines) and lines[i + 1].startswith("  "):
-            nested, i = _mapping(lines, i + 1)
-            if nested is None:
-                return None
-            data[key] = nested
-            continue
-        value = _known_value(rest)
-        if value is _NO:
-            return None
-        data[key] = value
-        i += 1
-    return data
+    return _mapping(lines, 0, "")[0]
 
 
 _NO = object()
@@ -84,25 +59,9 @@ def _unsafe(text: str) -> bool:
     return _UNSAFE.search(text) is not None
 
 
-def _key_line(line: str) -> tuple[str, str] | None:
-    """(key, rest) of a `key:` or `key: rest` line; None if the line is not one.
-
-    The regex ([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?\\Z, without a regex per line."""
-    key, colon, rest = line.partition(":")  # a key holds no colon: the first one ends it
-    if not colon or not _good_key(key) or (rest and rest[0] != " "):
-        return None
-    return key, rest[1:]
-
-
 @lru_cache(maxsize=1024)
 def _good_key(key: str) -> bool:
     return _KEY_NAME.match(key) is not None and _str_key(key)
-
-
-def _known_value(text: str) -> Any:
-    """_value(text); tags, sources, dates and counts repeat from page to page."""
-    value = _cached_value(text)
-    return list(value) if type(value) is tuple else value
 
 
 @lru_cache(maxsize=1 << 16)
@@ -214,25 +173,40 @@ def _literal(lines: list[str], i: int, indent: str) -> tuple[str | None, int]:
     return "\n".join(body), i
 
 
-def _mapping(lines: list[str], i: int) -> tuple[dict[str, Any] | None, int]:
-    nested: dict[str, Any] = {}
-    while i < len(lines) and lines[i].startswith("  "):
-        pair = _key_line(lines[i][2:])
-        if pair is None or pair[0] in nested or pair[1] == "":
+def _mapping(lines: list[str], i: int, indent: str) -> tuple[dict[str, Any] | None, int]:
+    """`key: value` lines at `indent` from line i: (mapping, next line), or (None, i) when
+    they are not in the subset. Only the top level (no indent) holds a nested mapping."""
+    data: dict[str, Any] = {}
+    while i < len(lines):
+        line = lines[i]
+        if indent:
+            if not line.startswith(indent):
+                break
+            line = line[len(indent):]
+        key, colon, rest = line.partition(":")  # a key holds no colon: the first one ends it
+        if not colon or key in data or (rest and rest[0] != " ") or not _good_key(key):
             return None, i
-        key, rest = pair
+        rest = rest[1:]
         if rest in ("|-", "|"):
-            block, i = _literal(lines, i + 1, "    ")
+            block, i = _literal(lines, i + 1, indent + "  ")
             if block is None:
                 return None, i
-            nested[key] = block + ("\n" if rest == "|" and block else "")
+            data[key] = block + ("\n" if rest == "|" and block else "")
             continue
-        value = _known_value(rest)
+        if not rest and indent:
+            return None, i
+        if not rest and i + 1 < len(lines) and lines[i + 1].startswith("  "):
+            nested, i = _mapping(lines, i + 1, "  ")
+            if nested is None:
+                return None, i
+            data[key] = nested
+            continue
+        value = _cached_value(rest)  # tags, sources, dates and counts repeat across pages
         if value is _NO:
             return None, i
-        nested[key] = value
+        data[key] = list(value) if type(value) is tuple else value
         i += 1
-    return nested, i
+    return data, i
 
 
 # ---------------------------------------------------------------- writing

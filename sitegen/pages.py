@@ -31,6 +31,7 @@ IMPORTED = "imported"
 # Fields the importer owns until the curator changes them, in front-matter order.
 IMPORT_FIELDS = ("title", "date", "upvotes", "authors", "organization", "links", "abstract")
 KNOWN = (*IMPORT_FIELDS, "tags", "sources", "status", "rating", "hidden")
+_NOT_EXTRA = frozenset((*KNOWN, IMPORTED))
 _OPEN = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"---[ \t]*\r?\n?")
 
@@ -115,7 +116,7 @@ def _authors(value: Any, path: Path) -> int | tuple[str, ...] | None:
 
 
 def paper_from_meta(slug: str, meta: dict[str, Any], body: str, path: Path) -> Paper:
-    extra = {k: v for k, v in meta.items() if k not in KNOWN and k != IMPORTED}
+    extra = {k: v for k, v in meta.items() if k not in _NOT_EXTRA}
     return Paper(
         slug=slug,
         title=_str(meta.get("title")).strip() or slug,
@@ -145,7 +146,8 @@ def parse_page(path: Path, raw: bytes) -> tuple[Paper, dict[str, Any]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(path, f"not UTF-8 (byte {exc.start}); save the page as UTF-8") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body, _ = split_front_matter(text, path)
     return paper_from_meta(path.stem, meta, body, path), meta
 
