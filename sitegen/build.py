@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
     from sitegen.importer import ImportReport
     from sitegen.model import Site
     from sitegen.output import Output
+    from sitegen.render import Views
     from sitegen.theme import Assets, Theme
 
 log = logging.getLogger(__name__)
@@ -65,21 +66,24 @@ def build_site(config: Config, strict: bool = False) -> int:
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
-    # The search index needs no other stage: build it on the second core meanwhile.
+    # The search index and the papers' view data need no other stage: made on the second
+    # core meanwhile.
     parallel = len(site.papers) >= PARALLEL_FROM
-    search = Background(search_with_memo, site, config, cache.load("search", {}),
-                        parallel=parallel)
+    side = Background(search_and_views, site, config, cache.load("search", {}),
+                      cache.load("views", {}), parallel=parallel)
     with clock("related"):  # every paper page lists its most related papers
         related = related_with_memo(site, cache)
     with clock("search"):  # waits for the index and result records, as hashed assets
-        files, memo = search.result()
+        files, memo, views = side.result()
         cache.save("search", memo)
+        cache.save("views", views.memo)
         assets = collect_assets(theme, files)
     # Feeds and exports need only the site: made on the other core while pages render.
     data = Background(data_files, site, config, parallel=parallel)
     with Output(target) as out:
         with clock("render"):
-            pages, reused = render_pages(site, config, theme, assets, related, out, cache)
+            pages, reused = render_pages(site, config, theme, assets, views, related, out,
+                                         cache)
         with clock("feeds"):
             write_data(out, data.result(), assets, pages, config)
         with clock("swap"):
@@ -96,7 +100,7 @@ def build_site(config: Config, strict: bool = False) -> int:
     return _status(tuple(map(str, report.problems)), strict)
 
 
-def render_pages(site: Site, config: Config, theme: Theme, assets: Assets,
+def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: Views,
                  related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache
                  ) -> tuple[list[tuple[str, str]], int]:
     """Every page, from the last build's rendering where its key is unchanged; returns
@@ -111,26 +115,24 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets,
     salt = digest(repr((config, sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
-    views = cache.load("views", {})  # paper views by their inputs' hash (render.Views)
-    items = cache.load("items", {})  # their HTML in paper lists, by view and page depth
-    reused: set[str] = set()
+    items = cache.load("items", {})  # papers' HTML in paper lists, by view and page depth
 
-    def reuse(file: str, key: str) -> bool:
+    def take(file: str, key: str) -> int | None:
         src = html.get(key)
-        if src is not None and out.reuse(file, src):
-            reused.add(file)
-            return True
-        return False
+        return out.link(file, src) if src is not None else None
 
-    pages, keys = render_site(site, config, theme, assets, out, Progress("render"), related,
-                              reuse=reuse, salt=salt, parallel=True, memo=views, items=items)
-    for file, key in keys.items():
-        if file not in reused:  # rendered this time: keep it for the next build
-            html.put(key, out.staging / file)
+    def keep(file: str, key: str) -> tuple[int, int] | None:
+        return html.put(key, os.path.join(out.staging, file))
+
+    pages, done = render_site(site, config, theme, assets, out, views, Progress("render"),
+                              related, take=take, keep=keep, salt=salt, parallel=True,
+                              items=items)
+    for page in done:
+        out.claim(page.file, page.size)
+        html.record(page.key, page.kept)
     html.save()
-    cache.save("views", views)
     cache.save("items", items)
-    return pages, len(reused)
+    return pages, sum(page.reused for page in done)
 
 
 def write_data(out: Output, files: dict[str, bytes], assets: Assets,
@@ -147,12 +149,16 @@ def write_data(out: Output, files: dict[str, bytes], assets: Assets,
     out.write(urls.ROBOTS, feeds.robots_txt(config))
 
 
-def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
-    """The search files, each paper's analysis read from `memo` where its text is the same;
-    the memo comes back too, as this may run in another process."""
+def search_and_views(site: Site, config: Config, memo: dict, old_views: dict
+                     ) -> tuple[dict[str, bytes], dict, Views]:
+    """The search files, each paper's analysis read from `memo` where its text is the same,
+    and the papers' view data, each read from `old_views` where its inputs are the same.
+    The memo comes back too, as this may run in another process."""
+    from sitegen.render import MarkdownRenderer, Views
     from sitegen.search import search_assets
 
-    return search_assets(site, config, memo=memo), memo
+    files = search_assets(site, config, memo=memo)
+    return files, memo, Views(site, config, MarkdownRenderer(), old_views)
 
 
 def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:

@@ -177,32 +177,43 @@ class HtmlStore:
         self.folder = cache.folder / "html" if cache.folder else None
         self.index: dict[str, tuple[int, int]] = cache.load("html", {})
         self.used: dict[str, tuple[int, int]] = {}
+        self._made = False
 
-    def get(self, key: str) -> Path | None:
+    def get(self, key: str) -> str | None:
+        """The page kept under `key`, if it is still as it was stored. Only reads (it may
+        run in a worker process); record() marks it used."""
         if self.folder is None or key not in self.index:
             return None
-        path = self.folder / key
+        path = os.path.join(self.folder, key)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             return None
-        if (st.st_size, st.st_mtime_ns) != self.index[key]:
-            return None
-        self.used[key] = self.index[key]
-        return path
+        return path if (st.st_size, st.st_mtime_ns) == self.index[key] else None
 
-    def put(self, key: str, rendered: Path) -> None:
+    def put(self, key: str, rendered: str) -> tuple[int, int] | None:
+        """Keep `rendered` under `key`; returns what record() needs. Only touches files."""
         if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / key
-        path.unlink(missing_ok=True)
+            return None
+        if not self._made:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._made = True
+        path = os.path.join(self.folder, key)  # os calls, not pathlib: once per page
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
         try:
             os.link(rendered, path)
         except OSError:
             shutil.copy2(rendered, path)
-        st = path.stat()
-        self.used[key] = (st.st_size, st.st_mtime_ns)
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+
+    def record(self, key: str, stored: tuple[int, int] | None = None) -> None:
+        """Mark `key` as used by this build: just stored (what put() returned) or reused."""
+        if self.folder is not None:
+            self.used[key] = stored or self.index[key]
 
     def save(self) -> None:
         """Keep only the pages of this build, so the cache does not grow without bound."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import TracebackType
 
 from sitegen.errors import SitegenError
@@ -33,7 +33,8 @@ class Output:
         self.old = target.with_name(target.name + ".old")
         self.written: dict[str, str] = {}  # casefolded path -> path, for case-blind disks
         self.size = 0
-        self._dirs: set[Path] = set()
+        self._staging = str(self.staging)
+        self._dirs: set[str] = set()
 
     def __enter__(self) -> Output:
         _check_replaceable(self.target)
@@ -56,13 +57,9 @@ class Output:
     def write_file(self, path: str, data: str | bytes) -> int:
         """Write without claiming the name (a worker process writes, the parent claims);
         returns the size."""
-        rel = _checked(path)
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        dest = self.staging / rel
-        if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(dest.parent)
-        dest.write_bytes(raw)
+        with open(self._dest(path), "wb") as f:
+            f.write(raw)
         return len(raw)
 
     def claim(self, path: str, size: int) -> None:
@@ -75,21 +72,29 @@ class Output:
         self.written[key] = rel
         self.size += size
 
-    def reuse(self, path: str, previous: Path) -> bool:
-        """Take `path` unchanged from the previous build by hard link (no bytes copied);
-        False when the file system cannot, and the caller renders it instead."""
-        dest = self.staging / _checked(path)
-        if dest.parent not in self._dirs:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(dest.parent)
+    def link(self, path: str, previous: str) -> int | None:
+        """Write `path` as a hard link to `previous`, a file of the last build (no bytes
+        copied), without claiming it (as write_file); its size, or None when the file system
+        cannot link, and the caller writes it instead."""
+        dest = self._dest(path)
         try:
             os.link(previous, dest)
-        except FileExistsError:  # two pages want this file: claim() says so
-            pass
+        except FileExistsError:  # written by a worker that then failed, or a duplicate name,
+            os.unlink(dest)      # which claim() reports
+            os.link(previous, dest)
         except OSError:
-            return False
-        self.claim(path, dest.stat().st_size)
-        return True
+            return None
+        return os.stat(dest).st_size
+
+    def _dest(self, path: str) -> str:
+        """The file's place in the staging folder, its folder made. Strings and os calls,
+        not pathlib: this runs for every page."""
+        dest = os.path.join(self._staging, _checked(path))
+        folder = os.path.dirname(dest)
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
+        return dest
 
     def commit(self) -> None:
         """Swap the staging folder in: two renames, so the site is never half-written."""
@@ -100,12 +105,10 @@ class Output:
 
 
 def _checked(path: str) -> str:
-    pure = PurePosixPath(path)
-    if not path or pure.is_absolute() or "\\" in path or any(p in ("", ".", "..")
-                                                            for p in path.split("/")):
+    parts = path.split("/")
+    if not path or path[0] == "/" or "\\" in path or any(p in ("", ".", "..") for p in parts):
         raise OutputError(f"{path!r}: refusing to write outside the output folder")
-    hidden = [p for p in pure.parts if p[0] in "._"]
-    if hidden and path != NOJEKYLL:
+    if path != NOJEKYLL and any(p[0] in "._" for p in parts):
         raise OutputError(f"{path}: names starting with '_' or '.' are not published as "
                           "expected on GitHub Pages (rename the file)")
     return path

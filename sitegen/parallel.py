@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -46,5 +46,31 @@ class Background:
             return value
         # Errors are re-raised from a run in this process: same input, same exception, with
         # its own type and message for the CLI.
-        log.debug("background %s failed (%s); running it here", self.fn.__name__, value)
+        log.debug("background %s failed (%s); running it here",
+                  getattr(self.fn, "__name__", type(self.fn).__name__), value)
         return self.fn(*self.args)
+
+
+class Chunks:
+    """range(n) handed out in chunks to whichever process asks next: a counter in shared
+    memory, so two processes finish together even when one of them has other work too.
+    Made before forking; iterating in both processes shares the chunks out between them."""
+
+    def __init__(self, n: int, size: int):
+        self.n, self.size = n, size
+        self.counter = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            self.counter = multiprocessing.get_context("fork").Value("q", 0)
+        self.local = 0  # the counter where there is no shared memory
+
+    def __iter__(self) -> Iterator[range]:
+        while True:
+            if self.counter is None:
+                start, self.local = self.local, self.local + self.size
+            else:
+                with self.counter.get_lock():
+                    start = self.counter.value
+                    self.counter.value = start + self.size
+            if start >= self.n:
+                return
+            yield range(start, min(start + self.size, self.n))

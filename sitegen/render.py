@@ -13,10 +13,11 @@ import hashlib
 import io
 import itertools
 import logging
+import operator
 import pickle
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from html import unescape
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -32,7 +33,7 @@ from sitegen.config import Config
 from sitegen.errors import SitegenError, SourceError
 from sitegen.model import Page, Paper, Site, slugify
 from sitegen.output import Output
-from sitegen.parallel import Background
+from sitegen.parallel import Background, Chunks
 from sitegen.site import shown
 from sitegen.theme import Assets, Theme
 
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
 HOME_CHART_TAGS = 6  # the home page's chart shows the most used tags as small multiples
-PARALLEL_PAGES = 200  # pages left to render; fewer are not worth a second process
+PARALLEL_PAGES = 200  # pages; fewer are not worth a second process
+CHUNK = 16  # pages a process takes at a time: small enough to finish together
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -145,6 +147,36 @@ class PaperView:
     rating_label: str = ""  # '4 of 5' for ratings 1-5, else the number
     stars: str = ""  # '★★★★☆' for ratings 1-5, else ''
     has_code: bool = False  # a GitHub or GitLab link in the abstract
+    citation: str = ""  # its BibTeX entry without the abstract, for its page
+
+    def __reduce__(self) -> tuple:
+        # Views go to the cache and between processes by the thousand: as plain strings and
+        # tuples they pickle several times faster than as Markup (a str subclass) and
+        # dataclasses. Tags and sources are shared between views, so pickled once each.
+        values = list(_VIEW_VALUES(self))
+        for i, pack, _ in _VIEW_CODEC:
+            values[i] = pack(values[i])
+        return _unpack_view, (tuple(values),)
+
+
+def _unpack_view(values: tuple) -> PaperView:
+    values = list(values)
+    for i, _, unpack in _VIEW_CODEC:
+        values[i] = unpack(values[i])
+    view = object.__new__(PaperView)  # as __init__ would, without its checks per field
+    view.__dict__.update(zip(_VIEW_FIELDS, values, strict=True))
+    return view
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(PaperView))
+_VIEW_VALUES = operator.attrgetter(*_VIEW_FIELDS)
+_VIEW_CODEC = tuple((_VIEW_FIELDS.index(name), pack, unpack) for name, pack, unpack in (
+    ("links", lambda links: tuple((link.url, link.label) for link in links),
+     lambda links: tuple(Link(*link) for link in links)),
+    ("title_html", str, Markup),
+    ("notes_html", str, Markup),
+    ("abstract_html", lambda paragraphs: tuple(map(str, paragraphs)),
+     lambda paragraphs: tuple(map(Markup, paragraphs)))))
 
 
 @dataclass(frozen=True)
@@ -238,43 +270,50 @@ def summary(text: str, limit: int = 160) -> str:
 
 
 class Views:
-    """View data for the whole site, built once.
+    """View data for the whole site, built once (possibly in another process: it pickles).
 
-    A paper's view depends only on the paper, its tags' names and its dumps' capture dates,
-    so `memo` (view key -> view, kept between builds) spares unchanged papers the math and
-    Markdown; the key also stands for the view in page keys (see job_key)."""
+    A paper's view depends only on the paper, its tags' names, its dumps' capture dates and
+    site_url (in its citation), so `memo` (view key -> view, kept between builds) spares
+    unchanged papers the math and Markdown; the key also stands for the view in page keys
+    (see job_key)."""
 
     def __init__(self, site: Site, config: Config, md: MarkdownRenderer,
                  memo: dict[str, PaperView] | None = None):
         self.tag_refs = {t.slug: TagRef(t.name, urls.tag_path(t.slug), t.count)
                          for t in site.tags}
+        names = {slug: ref.name for slug, ref in self.tag_refs.items()}
+        self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
+        self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
         self.memo: dict[str, PaperView] = {}  # the views of this build, to keep for the next
         old = memo or {}
         self.papers = {}
         for paper in site.papers:
             key = self._key(paper, config)
-            view = old.get(key) or self._paper(paper, config, md)
+            view = old.get(key) or self._paper(paper, config, md, names)
             self.memo[key] = view
-            _VIEW_DIGESTS[id(view)] = (view, key)
             self.papers[paper.slug] = view
         self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
                                   tuple(self.papers[p.slug] for p in t.papers))
                           for t in site.tags)
+        self.register()
+
+    def register(self) -> None:
+        """Let page keys and list items find each view's key (again, after unpickling)."""
+        for key, view in self.memo.items():
+            _VIEW_DIGESTS[id(view)] = (view, key)
 
     def _key(self, paper: Paper, config: Config) -> str:
         names = [(t, self.tag_refs[slugify(t)].name) for t in paper.tags]
         captured = [str(config.dump_settings(name).captured) for name in paper.sources]
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
-        return hashlib.blake2b(repr((paper, names, captured)).encode("utf-8", "surrogatepass"),
-                               digest_size=16).hexdigest()
+        return hashlib.blake2b(repr((paper, names, captured, config.site_url))
+                               .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer) -> PaperView:
-        tags = tuple(dict.fromkeys(TagLink(ref.name, ref.path) for ref in
-                                   (self.tag_refs[slugify(t)] for t in paper.tags)))
-        sources = tuple(Source(name, (c.isoformat() if (c := config.dump_settings(name)
-                                                          .captured) else ""))
-                        for name in paper.sources)
+    def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer,
+               names: dict[str, str]) -> PaperView:
+        tags = tuple(dict.fromkeys(self._links[slugify(t)] for t in paper.tags))
+        sources = tuple(self._source(name, config) for name in paper.sources)
         abstract = paragraphs(paper.abstract)
         rating = paper.rating
         rated = rating is not None and 1 <= rating <= 5
@@ -291,7 +330,14 @@ class Views:
             rating_label=(f"{rating} of 5" if rated else str(rating)) if rating is not None
             else "",
             stars=("★" * rating + "☆" * (5 - rating)) if rated else "",
-            has_code=bool(exports.code_links(paper)))
+            has_code=bool(exports.code_links(paper)),
+            citation=exports.bibtex_entry(paper, config, names, abstract=False))
+
+    def _source(self, name: str, config: Config) -> Source:
+        if name not in self._sources:
+            captured = config.dump_settings(name).captured
+            self._sources[name] = Source(name, captured.isoformat() if captured else "")
+        return self._sources[name]
 
     def ordered(self, site: Site) -> tuple[PaperView, ...]:
         return tuple(self.papers[p.slug] for p in site.papers)
@@ -476,7 +522,6 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
 
         related = related_papers(site)
     axis = charts.axis(site.papers)
-    names = {t.slug: t.name for t in site.tags}
     home = site.home
     yield Job("home", "home.html", urls.HOME, home.title if home else config.title,
               config.description,
@@ -486,12 +531,12 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
                                         key=lambda r: (-r.count, r.name.casefold()))[:HOME_TAGS]),
                "key_papers": views.key_papers(site, view_data.papers),
                "chart": home_chart(site, axis)})
-    for record, paper in zip(site.papers, papers, strict=True):
+    for paper in papers:
         yield Job("paper", "paper.html", paper.path, paper.title,
                   summary(" ".join(paper.abstract)) or config.description,
                   {"paper": paper,
                    "related": tuple(view_data.papers[s] for s in related.get(paper.slug, ())),
-                   "citation": exports.bibtex_entry(record, config, names, abstract=False)})
+                   "citation": paper.citation})
     yield Job("papers", "papers.html", urls.ALL_PAPERS, "All papers",
               f"All {plural(len(papers), 'paper')}, as a table to sort and filter.",
               {"table": views.table_view(site, view_data.papers)})
@@ -536,48 +581,54 @@ def navigation(site: Site) -> tuple[tuple[str, str], ...]:
             *((p.title, urls.page_path(p.slug)) for p in site.pages))
 
 
-def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: Output,
-                progress: Callable[[int, int], None] | None = None,
-                related: dict[str, tuple[str, ...]] | None = None,
-                reuse: Callable[[str, str], bool] | None = None,
-                salt: str = "", parallel: bool = False,
-                memo: dict[str, PaperView] | None = None, items: dict | None = None,
-                ) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """Render and write every page and asset.
+@dataclass(frozen=True)
+class Done:
+    """A page written: its file, key (see render_site), size, and whether it was taken
+    from the last build; `kept` is what `keep` returned for a page rendered now."""
 
-    Returns (kind, path) of each page, and each page file's key: a hash of everything the
-    page is made from (its template, path and view data, plus `salt` for what every page
-    shares: theme, config, asset names). `reuse(file, key)` may take a file whose key is
-    unchanged from the previous build instead of rendering it again. `parallel`: a forked
-    worker renders every other page that is left. `memo` (paper views) and `items` (list
-    items' HTML) come from the last build and are updated in place to this build's.
+    index: int  # in page_jobs order
+    file: str
+    key: str
+    size: int
+    reused: bool
+    kept: object = None
+
+
+def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: Output,
+                view_data: Views, progress: Callable[[int, int], None] | None = None,
+                related: dict[str, tuple[str, ...]] | None = None,
+                take: Callable[[str, str], int | None] | None = None,
+                keep: Callable[[str, str], object] | None = None,
+                salt: str = "", parallel: bool = False, items: dict | None = None,
+                ) -> tuple[list[tuple[str, str]], list[Done]]:
+    """Write every page and asset; returns (kind, path) of each page and what became of it.
+
+    A page's key is a hash of everything it is made from (its template, path and view data,
+    plus `salt` for what every page shares: theme, config, asset names). `take(file, key)`
+    may link the file rendered from the same key by the last build into the output (its
+    size, or None to render it); `keep(file, key)` stores a page rendered now for the next.
+    Both only touch files, as they may run in the worker: with `parallel`, a forked worker
+    and this process take pages in turn. The caller claims every file. `items` (list items'
+    HTML) comes from the last build and is updated in place to this build's.
     """
     renderer = Renderer(config, theme, assets, navigation(site))
     md = MarkdownRenderer()
     _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
-    view_data = Views(site, config, md, memo)
-    if memo is not None:
-        memo.clear()
-        memo.update(view_data.memo)
+    view_data.register()
     jobs = list(page_jobs(site, config, md, related, view_data))
-    keys: dict[str, str] = {}
-    todo = []
-    for job in jobs:
-        file = urls.output_file(job.path)
-        keys[file] = key = job_key(job, salt + renderer.template_digest(job.template))
-        if reuse is None or not reuse(file, key):
-            todo.append(job)
     stamp = renderer.items_stamp(salt)
     if items is not None:  # list items of unchanged papers, as the last build rendered them
         renderer.preload_items({tuple(key): html for (s, *key), html in items.items()
                                 if s == stamp and key[0] in view_data.memo})
-    # Interleaved, so both processes get their share of the long list pages.
-    worker = Background(_render_jobs, renderer, todo[1::2], out,
-                        parallel=parallel and len(todo) >= PARALLEL_PAGES)
-    written, new_items = _render_jobs(renderer, todo[::2], out, progress)
+    work = Work(renderer, jobs, out, salt, take, keep)
+    chunks = Chunks(len(jobs), CHUNK)
+    worker = Background(work, chunks, parallel=parallel and len(jobs) >= PARALLEL_PAGES)
+    mine, new_items = work(chunks, progress)
     theirs, their_items = worker.result()
-    for file, size in written + theirs:
-        out.claim(file, size)
+    done = {d.index: d for d in mine + theirs}
+    if len(done) < len(jobs):  # the worker failed: render its pages here (and raise here)
+        rest, _ = work(iter([[i for i in range(len(jobs)) if i not in done]]))
+        done.update((d.index, d) for d in rest)
     if items is not None:
         kept = {key: html for key, html in items.items()
                 if key[0] == stamp and key[1] in view_data.memo}
@@ -587,21 +638,38 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     _VIEW_DIGESTS.clear()
     for name, path in assets.paths.items():
         out.write(path, assets.files[name])
-    return [(job.kind, job.path) for job in jobs], keys
+    return [(job.kind, job.path) for job in jobs], [done[i] for i in range(len(jobs))]
 
 
-def _render_jobs(renderer: Renderer, jobs: list[Job], out: Output,
+class Work:
+    """Key each page; take it from the last build or render and write it. Run by this
+    process and the worker alike, each on the chunks of pages it gets."""
+
+    def __init__(self, renderer: Renderer, jobs: list[Job], out: Output, salt: str,
+                 take: Callable[[str, str], int | None] | None,
+                 keep: Callable[[str, str], object] | None):
+        self.renderer, self.jobs, self.out, self.salt = renderer, jobs, out, salt
+        self.take, self.keep = take, keep
+
+    def __call__(self, chunks: Iterable[Iterable[int]],
                  progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[list[tuple[str, int]], dict[tuple[str, str, str], str]]:
-    """Render and write `jobs`: (file, size) of each, for the parent to claim, and the list
-    items known now, for the next build."""
-    written = []
-    for done, job in enumerate(jobs, 1):
-        file = urls.output_file(job.path)
-        written.append((file, out.write_file(file, renderer.render(job))))
-        if progress:
-            progress(done, len(jobs))
-    return written, renderer.rendered_items()
+                 ) -> tuple[list[Done], dict[tuple[str, str, str], str]]:
+        done = []
+        for chunk in chunks:
+            for i in chunk:
+                job = self.jobs[i]
+                file = urls.output_file(job.path)
+                key = job_key(job, self.salt + self.renderer.template_digest(job.template))
+                size = self.take(file, key) if self.take else None
+                if size is not None:
+                    done.append(Done(i, file, key, size, True))
+                    continue
+                size = self.out.write_file(file, self.renderer.render(job))
+                kept = self.keep(file, key) if self.keep else None
+                done.append(Done(i, file, key, size, False, kept))
+            if progress and done:  # pages are taken in order: the last index is how far
+                progress(done[-1].index + 1, len(self.jobs))
+        return done, self.renderer.rendered_items()
 
 
 def job_key(job: Job, salt: str) -> str:

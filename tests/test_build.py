@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
 import urllib.error
@@ -295,6 +296,28 @@ def test_rendering_in_one_process_gives_the_same_bytes_as_in_two(example, tmp_pa
     shutil.rmtree(root / "content" / "papers")
     shutil.copytree(example / "content" / "papers", root / "content" / "papers")
     monkeypatch.setattr(render, "PARALLEL_PAGES", 10**9)
+    assert files(build(root)) == parallel
+
+
+def test_pages_a_dead_worker_took_are_rendered_by_the_build(example, tmp_path, monkeypatch):
+    """The worker takes pages as it goes; killed halfway, its pages are still written, the
+    same bytes as ever."""
+    from sitegen import render
+
+    parallel = files(example / "_site")
+    root = copy_example(tmp_path / "dead")
+    shutil.rmtree(root / "content" / "papers")
+    shutil.copytree(example / "content" / "papers", root / "content" / "papers")
+    build_pid, work = os.getpid(), render.Work.__call__
+
+    def dies_in_the_worker(self, chunks, progress=None):
+        if os.getpid() == build_pid:
+            return work(self, chunks, progress)
+        taken = iter(chunks)
+        work(self, [next(taken), next(taken)])  # writes a few pages, then is killed
+        os._exit(9)
+
+    monkeypatch.setattr(render.Work, "__call__", dies_in_the_worker)
     assert files(build(root)) == parallel
 
 

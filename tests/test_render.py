@@ -214,3 +214,25 @@ def test_page_keys_follow_values_not_how_objects_are_shared():
     job = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": label})
     again = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": "same text"})
     assert render.job_key(job, "") == render.job_key(again, "")
+
+
+def test_paper_views_survive_pickling_as_the_cache_and_worker_use_them():
+    """Views are pickled in a compact form; they must come back equal, with their HTML
+    still marked safe (else every title would be escaped twice)."""
+    import pickle
+
+    from markupsafe import Markup
+
+    from sitegen import render
+    from sitegen.model import Site, Tag
+
+    paper = Paper("a", "On $x^2$ <b>", "First.\n\nSecond $y$.", tags=("theory",),
+                  links=("https://github.com/a/b",), sources=("d.txt",), notes="*Note*")
+    site = Site((paper,), (Tag("theory", "theory", (paper,)),), ())
+    config = load_config(Path("/nonexistent/config.yml"))
+    view = render.Views(site, config, MarkdownRenderer()).papers["a"]
+    back = pickle.loads(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == view and back is not view
+    assert type(back.title_html) is Markup and type(back.notes_html) is Markup
+    assert all(type(p) is Markup for p in back.abstract_html) and len(back.abstract_html) == 2
+    assert back.links == view.links and type(back.links[0]) is render.Link
