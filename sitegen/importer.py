@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from sitegen import pages
 from sitegen.cache import BuildCache, PageStore, digest
@@ -19,9 +20,16 @@ from sitegen.dumps import DumpResult, Problem, read_dump
 from sitegen.errors import SitegenError
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
+from sitegen.parallel import Background
 from sitegen.tagging import Tagger
 
 log = logging.getLogger(__name__)
+
+# Existing pages from which the dumps are read on a second core while this one reads the
+# pages (as build.PARALLEL_FROM): below it, a second process costs more than it saves.
+PARALLEL_FROM = 300
+# Changed pages from which half of the rewrites are made on a second core.
+REWRITE_PARALLEL_FROM = 16
 
 
 @dataclass
@@ -84,59 +92,135 @@ def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport
             _log(report)
             return report
 
-    report = ImportReport()
-    results = _parse_dumps(config, cache, dumps, state["dumps"])
-    for result in results:
-        report.problems += result.problems
-        for note in result.notes:
-            log.info("%s: %s", result.name, note)
-    papers = merge([r.papers for r in results])
-    report.papers = len(papers)
-    existing, reserved, hashes = _existing_pages(page_files, store, report)
+    # The dumps' side (parse, merge, tag, fingerprint) of a full import runs on the second
+    # core while this one reads the pages: at thousands of papers the two take about as
+    # long. An incremental import has little to do on that side, less than sending it back.
+    dirty_dumps = _changed(previous.get("state"), state, "dumps")
+    side = Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
+                      parallel=dirty_dumps is None and len(page_files) >= PARALLEL_FROM)
+    existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
+    incoming = side.result()
+    report = ImportReport(problems=incoming.problems + page_problems)
+    for name, note in incoming.notes:
+        log.info("%s: %s", name, note)
+    report.papers = len(incoming.papers)
     state.setdefault("pages", hashes)
-    dirty = _dirty(previous.get("state"), state)
-    written: dict[str, str] = {}  # page name -> hash of what this import wrote
+    dirty_pages = _changed(previous.get("state"), state, "pages")
     taken = {p.stem.lower() for p in page_files} | reserved
     tagger = Tagger(config.taxonomy)
-    summaries = {r.name: DumpSummary(r.name, r.layout, found=len(r.papers),
-                                     warnings=len(r.problems)) for r in results}
-    for paper in papers:
-        for entry in paper.seen[1:]:
-            summaries[entry.source].merged += 1
+    summaries = {d.name: d for d in incoming.dumps}
+    # Every page is decided first, then written in the same order, so that the costly
+    # rewrites of changed pages can be shared out between two processes.
+    plan: list[tuple] = []
+    for paper in incoming.papers:
+        for source in paper.seen[1:]:
+            summaries[source].merged += 1
         page = existing.get(paper.key)
-        if page and dirty is not None and page[0].name not in dirty["pages"] and not any(
-                entry.source in dirty["dumps"] for entry in paper.seen):
+        if page and dirty_pages is not None and page[0].name not in dirty_pages and not any(
+                source in dirty_dumps for source in paper.seen):
             report.unchanged += 1
             continue
-        imported = _to_paper(paper, tagger)
+        imported, fields = paper.ready or _ready(paper.merged, tagger)
         if page:
             path, current, meta, text = page
-            new_text = pages.update_page(current, meta, imported, text)  # reads no slug
-            if new_text is None:
+            values = pages.update_values(current, meta, imported, fields)  # reads no slug
+            if values is None:
                 report.unchanged += 1
                 continue
-            summaries[paper.seen[-1].source].updated += 1
-            pages.atomic_write(path, new_text)
-            written[path.name] = store.read(path)[3]
+            summaries[paper.seen[-1]].updated += 1
+            plan.append((path, text, values))
         else:
-            base = slugify(paper.title)
+            base = slugify(imported.title)
             if base.lower() in reserved:
                 continue  # its page exists but is unreadable; reported above, never duplicated
             slug = _unique_slug(base, taken)
             taken.add(slug.lower())
-            path = papers_dir / f"{slug}.md"
             imported = replace(imported, slug=slug)
-            new_text, meta = pages.new_page_with_meta(imported, paper.key)
-            summaries[paper.first.source].new += 1
-            pages.atomic_write(path, new_text, durable=False)  # nothing old to protect
-            store.remember(path, new_text, imported, meta)
-            written[path.name] = digest(new_text.encode("utf-8"))
+            new_text, meta = pages.new_page_with_meta(imported, paper.key, fields)
+            summaries[paper.seen[0]].new += 1
+            plan.append((papers_dir / f"{slug}.md", new_text, imported, meta))
         report.written += 1
-    report.dumps = [summaries[r.name] for r in results]
+    written = _write(plan, store)
+    report.dumps = incoming.dumps
     _save_state(cache, state, written, report)
     store.save()
     _log(report)
     return report
+
+
+class Arrival(NamedTuple):
+    """One unique paper from the dumps, with what the import of its page needs."""
+
+    key: str
+    seen: tuple[str, ...]  # the dump of each of its entries, oldest first
+    ready: tuple[Paper, dict] | None  # the Paper to import and its import fingerprints
+    merged: Merged | None  # to make `ready` from, where it is not made yet
+
+
+@dataclass
+class Incoming:
+    """The dumps' side of an import, small as it may travel back from a second process: no
+    dump's papers, and a paper's entries only where it is not ready to import."""
+
+    dumps: list[DumpSummary]  # `found` and `warnings` filled in
+    problems: list[Problem]
+    notes: list[tuple[str, str]]  # (dump, note)
+    papers: list[Arrival]
+
+
+def _incoming(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
+              digests: dict[str, str], dirty: set[str] | None) -> Incoming:
+    """Parse and merge the dumps; make the papers of changed dumps (None: all) ready to
+    import. Pure but for the dumps cache it saves, so it may run in a second process; it
+    logs nothing (the caller does, in order)."""
+    results = _parse_dumps(config, cache, dumps, digests)
+    tagger = Tagger(config.taxonomy)
+    papers = []
+    for merged in merge([r.papers for r in results]):
+        seen = tuple(entry.source for entry in merged.seen)
+        if dirty is None or not dirty.isdisjoint(seen):
+            papers.append(Arrival(merged.key, seen, _ready(merged, tagger), None))
+        else:
+            papers.append(Arrival(merged.key, seen, None, merged))
+    return Incoming(
+        [DumpSummary(r.name, r.layout, found=len(r.papers), warnings=len(r.problems))
+         for r in results],
+        [problem for r in results for problem in r.problems],
+        [(r.name, note) for r in results for note in r.notes],
+        papers)
+
+
+def _ready(paper: Merged, tagger: Tagger) -> tuple[Paper, dict]:
+    imported = _to_paper(paper, tagger)
+    return imported, pages.import_fingerprints(imported)
+
+
+def _write(plan: list[tuple], store: PageStore) -> dict[str, str]:
+    """Write the planned pages in order: (path, text, values) rewrites a changed page,
+    (path, text, paper, front matter) writes a new one. Returns page name -> hash of what
+    was written. A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are
+    many, a second process makes the second half of them."""
+    rewrites = [step for step in plan if len(step) == 3]
+    half = len(rewrites) // 2
+    side = Background(_rewrite, rewrites[half:],
+                      parallel=len(rewrites) >= REWRITE_PARALLEL_FROM)
+    texts = _rewrite(rewrites[:half]) + side.result()
+    texts.reverse()  # popped in plan order
+    written: dict[str, str] = {}
+    for step in plan:
+        path = step[0]
+        if len(step) == 3:
+            pages.atomic_write(path, texts.pop())
+            written[path.name] = store.read(path)[3]
+        else:
+            pages.atomic_write(path, step[1], durable=False)  # nothing old to protect
+            store.remember(path, step[1], step[2], step[3])
+            written[path.name] = digest(step[1].encode("utf-8"))
+    return written
+
+
+def _rewrite(rewrites: list[tuple[Path, str, dict]]) -> list[str]:
+    return [pages.set_keys(text, values) for _, text, values in rewrites]
 
 
 def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
@@ -154,14 +238,12 @@ def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, byte
     return results
 
 
-def _dirty(previous: dict | None, state: dict) -> dict | None:
-    """What changed since the last import; None means look at everything."""
+def _changed(previous: dict | None, state: dict, part: str) -> set[str] | None:
+    """Names in state[part] ("dumps", "pages") changed since the last import; None means
+    look at everything."""
     if not previous or previous.get("settings") != state["settings"]:
         return None
-    return {
-        "dumps": {n for n, d in state["dumps"].items() if previous["dumps"].get(n) != d},
-        "pages": {n for n, d in state["pages"].items() if previous["pages"].get(n) != d},
-    }
+    return {n for n, d in state[part].items() if previous[part].get(n) != d}
 
 
 def _page_files(folder: Path) -> list[Path]:
@@ -185,31 +267,32 @@ def _log(report: ImportReport) -> None:
         log.info("%s", line)
 
 
-def _existing_pages(page_files: list[Path], store: PageStore, report: ImportReport):
+def _existing_pages(page_files: list[Path], store: PageStore):
     """key -> (path, paper, front matter, text); unreadable pages are reported and their
     slugs reserved so a fresh import never writes a second page for the same paper. Also
-    the hash of every page, for the import state."""
+    the hash of every page, for the import state, and the problems found."""
     existing: dict[str, tuple[Path, Paper, dict, str]] = {}
     reserved: set[str] = set()
     hashes: dict[str, str] = {}
+    problems: list[Problem] = []
     for path in page_files:
         try:
             paper, meta, raw, hashes[path.name] = store.read(path)
         except SitegenError as exc:
             hashes[path.name] = digest(path.read_bytes())
             reserved.add(path.stem.lower())
-            report.problems.append(Problem(str(path), getattr(exc, "line", None),
-                                           f"{getattr(exc, 'message', exc)}; page not updated "
-                                           "by this import"))
+            problems.append(Problem(str(path), getattr(exc, "line", None),
+                                    f"{getattr(exc, 'message', exc)}; page not updated "
+                                    "by this import"))
             continue
         key = pages.page_key(paper, meta)
         if key in existing:
-            report.problems.append(Problem(str(path), None, (
+            problems.append(Problem(str(path), None, (
                 f"same paper as {existing[key][0].name}; only that page is updated "
                 "(delete one of them)")))
             continue
         existing[key] = (path, paper, meta, raw.decode("utf-8"))
-    return existing, reserved, hashes
+    return existing, reserved, hashes, problems
 
 
 def _to_paper(paper: Merged, tagger: Tagger) -> Paper:

@@ -284,16 +284,25 @@ def new_page(imported: Paper, key: str | None = None) -> str:
     return render_page(imported, _fingerprints(imported, key))
 
 
-def new_page_with_meta(imported: Paper, key: str | None = None) -> tuple[str, dict[str, Any]]:
-    """new_page() and the front matter it holds, so a fresh page need not be parsed again."""
-    meta = page_meta(imported, _fingerprints(imported, key))
+def new_page_with_meta(imported: Paper, key: str | None = None,
+                       fields: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """new_page() and the front matter it holds, so a fresh page need not be parsed again;
+    `fields` is import_fingerprints(imported) if known already."""
+    meta = page_meta(imported, _fingerprints(imported, key, fields))
     return _render(meta, imported.notes), meta
 
 
-def _fingerprints(imported: Paper, key: str | None = None) -> dict[str, Any]:
-    record: dict[str, Any] = {"key": key or title_key(imported.title)}
-    for name in IMPORT_FIELDS:
-        record[name] = fingerprint(_field_value(imported, name))
+def _fingerprints(imported: Paper, key: str | None = None,
+                  fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `imported:` record; `fields` is import_fingerprints(imported) if known already."""
+    return {"key": key or title_key(imported.title),
+            **(fields if fields is not None else import_fingerprints(imported))}
+
+
+def import_fingerprints(imported: Paper) -> dict[str, Any]:
+    """The `imported:` record without its key: it depends on the paper alone, so it can be
+    computed away from the page (the importer does so in a second process)."""
+    record = {name: fingerprint(_field_value(imported, name)) for name in IMPORT_FIELDS}
     record["tags"] = sorted(set(imported.tags) - {UNTAGGED})
     return record
 
@@ -306,6 +315,14 @@ def update_page(current: Paper, meta: dict[str, Any], imported: Paper,
     last wrote; a page without fingerprints (written by hand) only gets its empty fields filled.
     Returns None when nothing changes, else the page with only the changed keys rewritten.
     """
+    values = update_values(current, meta, imported)
+    return None if values is None else set_keys(text, values)
+
+
+def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
+                  fields: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The front-matter keys update_page() would set (None: the page stays as it is), without
+    the costly rewrite; `fields` is import_fingerprints(imported) if known already."""
     record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
     changes: dict[str, Any] = {}
     for name in IMPORT_FIELDS:
@@ -325,17 +342,17 @@ def update_page(current: Paper, meta: dict[str, Any], imported: Paper,
     if sources != current.sources:
         changes["sources"] = sources
     # Identity stays with the title first imported (and its title_key need not be computed).
-    new_record = _fingerprints(imported, record.get("key"))
+    new_record = _fingerprints(imported, record.get("key"), fields)
     if not changes and new_record == record:
         return None
     values = {name: _field_value(replace(current, **changes), name) for name in changes}
     if "date" in values:
         values["date"] = changes["date"]
     values[IMPORTED] = new_record
-    return _set_keys(text, values)
+    return values
 
 
-def _set_keys(text: str, values: dict[str, Any]) -> str:
+def set_keys(text: str, values: dict[str, Any]) -> str:
     """Set front-matter keys in place with ruamel.yaml's round trip, so the curator's
     comments, key order and quoting survive; new keys go before `imported:`."""
     from ruamel.yaml import YAML  # only pages that change pay for the round-trip parser
@@ -363,6 +380,9 @@ def _set_keys(text: str, values: dict[str, Any]) -> str:
     out = io.StringIO()
     rt.dump(data, out)
     return "---\n" + out.getvalue() + "---\n" + body
+
+
+_set_keys = set_keys  # the name the reference update in tests/test_pages.py uses
 
 
 def _merge_tags(current: tuple[str, ...], base: Any, auto: tuple[str, ...]) -> tuple[str, ...]:
