@@ -1,5 +1,8 @@
 """Related papers: TF-IDF cosine similarity over title and abstract, shared tags breaking ties.
 
+Word weights (idf) are counted in the papers of the oldest dumps (`reference`), so that a new
+dump changes a paper's list only where a new paper comes in, not every list by a shifted weight.
+
 The order is total and reproducible: similarity rounded to 1e-6 (so the last bits of a float sum
 never reorder a list), then more shared tags, then slug. Papers with neither a shared word nor a
 shared tag are never listed as related.
@@ -191,19 +194,47 @@ def df_limit(n: int) -> int:
     return min(MAX_DF_PAPERS, max(MIN_DF_LIMIT, int(MAX_DF * n)))
 
 
+def reference(papers: Sequence[Paper], dumps: Sequence[str]) -> np.ndarray:
+    """Which papers word frequencies are counted in: those first seen in the oldest dumps,
+    as many whole dumps (in `dumps` order) as hold at most the largest power of two not
+    above the paper count; all papers when those hold under a quarter of them (one big
+    dump, pages without a dump).
+
+    Counted over every paper, a new dump would change the weight of most words, and with it
+    the order of most related lists (21 papers added to the example's 216 reordered 192 of
+    their lists), so a dump would make most paper pages render again. Counted over the
+    oldest dumps, weights stay as they are until the review doubles, and a paper's list
+    changes only when a new paper is among its most related."""
+    n = len(papers)
+    position = {name: i for i, name in enumerate(dumps)}  # others (no dump, a removed one) last
+    first = np.array([position.get(p.first_seen, len(dumps)) for p in papers], dtype=np.int64)
+    per_dump = np.bincount(first, minlength=len(dumps) + 1)
+    within = np.cumsum(per_dump) <= 1 << max(0, n.bit_length() - 1)
+    taken = int(within.sum())  # whole dumps, oldest first, that fit
+    mask = first < taken
+    return mask if 4 * mask.sum() >= n else np.ones(n, dtype=bool)
+
+
 def tfidf(papers: Sequence[Paper], max_terms: int = MAX_TERMS,
-          memo: MutableMapping[str, Terms] | None = None) -> sparse.csr_matrix:
-    """Rows: papers; columns: terms in at least two papers and in at most df_limit(n).
-    Sublinear term frequency, idf = log(n / df), each row's max_terms heaviest terms kept,
+          memo: MutableMapping[str, Terms] | None = None,
+          counted: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Rows: papers; columns: terms in at least two papers and in at most df_limit(m) of the
+    m papers `counted` (a mask, default all). Sublinear term frequency, idf = log(m / df)
+    with df counted in those papers (at least 1), each row's max_terms heaviest terms kept,
     rows scaled to unit length and stored from the highest column down.
 
     A term in most papers says little about which two are related ('generalization' in a
     review of generalization) but makes the product dense; so do a paper's many light terms.
     Leaving both out keeps the product small. `memo`: as in related_papers."""
-    n = len(papers)
     counts = _counts(_all_terms(papers, memo))
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.where((df >= 2) & (df <= df_limit(n)), np.log(n / np.maximum(df, 1)), 0.0)
+    found = np.bincount(counts.indices, minlength=counts.shape[1])  # in all papers
+    if counted is None or counted.all():
+        n, df = len(papers), found
+    else:
+        n = int(counted.sum())
+        df = np.bincount(counts[counted].indices, minlength=counts.shape[1])
+    df = np.maximum(df, 1)
+    idf = np.where((found >= 2) & (df <= df_limit(n)), np.log(n / df), 0.0)
     counts.data = (1.0 + np.log(counts.data)) * idf[counts.indices]
     counts.eliminate_zeros()
     counts = _heaviest(counts, max_terms)
@@ -360,7 +391,8 @@ def related_papers(site: Site, k: int = RELATED,
     if n >= 1 << (63 - _TAG_BITS - 21):
         raise ValueError("too many papers for the related-papers key")
     take = min(k, n - 1)
-    paper, other, sim = _candidates(tfidf(papers, memo=memo), take)
+    counted = reference(papers, site.dumps)
+    paper, other, sim = _candidates(tfidf(papers, memo=memo, counted=counted), take)
     score = np.rint(sim * _SCALE).astype(np.int64)  # similarity, rounded
     keep = score > 0
     paper, other, score = paper[keep], other[keep], score[keep]

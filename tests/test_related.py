@@ -429,3 +429,53 @@ def test_cells_rounding_level_with_the_kth_are_kept():
         sparse.csr_matrix(np.array([[1.0, 0], [c, np.sqrt(1 - c * c)]])), np.ones(2))
     paper, other, _ = related._candidates(words, 1)
     assert sorted(zip(paper.tolist(), other.tolist(), strict=True)) == [(0, 1), (1, 0)]
+
+
+# ---------------------------------------------------------------- a new dump
+
+def _in_dumps(papers: list[Paper], size: int) -> list[Paper]:
+    """The papers as if imported `size` at a time, in slug order, from dumps d00, d01..."""
+    from dataclasses import replace
+
+    ordered = sorted(papers, key=lambda p: p.slug)
+    return [replace(p, sources=(f"d{i // size:02d}",)) for i, p in enumerate(ordered)]
+
+
+def test_word_weights_are_counted_in_the_oldest_dumps_up_to_a_power_of_two():
+    papers = _in_dumps([Paper(f"p{i:03d}", f"T{i}") for i in range(237)], 30)
+    dumps = tuple(sorted({p.first_seen for p in papers}))
+    counted = related.reference(papers, dumps)
+    assert counted.sum() == 120  # four whole dumps of 30 fit in 128
+    assert {p.first_seen for p, c in zip(papers, counted, strict=True) if c} == set(dumps[:4])
+    one_dump = _in_dumps(papers, 1000)  # no dump small enough: every paper counts
+    assert related.reference(one_dump, ("d00",)).all()
+    unknown = [Paper(f"q{i}", "T") for i in range(10)]  # hand-written pages, no dump
+    assert related.reference(unknown, ()).all()
+
+
+def test_a_new_dump_changes_a_related_list_only_where_a_new_paper_comes_in(site):
+    """With word weights from the oldest dumps, new papers reorder no old paper's list: old
+    papers keep their order, and a list changes only by taking a new paper in, or for the
+    few papers that shared a word with no other paper until a new one has it too."""
+    from collections import Counter
+
+    papers = _in_dumps(list(site.papers), 30)
+    dumps = tuple(sorted({p.first_seen for p in papers}))
+    old = [p for p in papers if p.first_seen != dumps[-1]]
+    new = [p for p in papers if p.first_seen == dumps[-1]]
+    new_slugs = {p.slug for p in new}
+    words = {p.slug: set(related.paper_terms(p.title, p.abstract)[0]) for p in papers}
+    once = Counter(w for p in old for w in words[p.slug])
+    new_words = set().union(*(words[p.slug] for p in new))
+    now_shared = {p.slug for p in old if any(once[w] == 1 and w in new_words
+                                             for w in words[p.slug])}
+    before = related_papers(Site(tuple(old), (), (), dumps=dumps[:-1]))
+    after = related_papers(Site(tuple(papers), (), (), dumps=dumps))
+    taken_in = unchanged = 0
+    for slug, listed in before.items():
+        kept = [s for s in after[slug] if s not in new_slugs]
+        if kept != list(listed[:len(kept)]):  # reordered or lost an old paper
+            assert slug in now_shared or set(listed) & now_shared, slug
+        taken_in += len(kept) < len(after[slug])
+        unchanged += after[slug] == listed
+    assert taken_in > 0 and unchanged > len(before) // 3
