@@ -8,6 +8,7 @@ pages as a full import: an unchanged paper with an unchanged page never needs a 
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -73,6 +74,19 @@ def dump_files(folder: Path) -> list[Path]:
 
 def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport:
     """Run the import stage; `store` shares parsed pages with the rest of the build."""
+    # An import makes hundreds of thousands of objects that all live until it ends, and
+    # next to no garbage cycles: the collector's passes over them found nothing and cost
+    # about a sixth of a full import at 5k papers.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import(config, store)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import(config: Config, store: PageStore | None) -> ImportReport:
     cache = BuildCache(resolve(config, config.cache_dir))
     store = store or PageStore(cache)
     papers_dir = resolve(config, config.papers_dir)
