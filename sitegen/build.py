@@ -126,7 +126,7 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
 
     pages, done = render_site(site, config, theme, assets, out, views, Progress("render"),
                               related, take=take, keep=keep, salt=salt, parallel=True,
-                              items=items)
+                              items=items, compiled=cache.folder and cache.folder / "templates")
     for page in done:
         out.claim(page.file, page.size)
         html.record(page.key, page.kept)

@@ -378,13 +378,18 @@ class Job:
 
 class Renderer:
     def __init__(self, config: Config, theme: Theme, assets: Assets,
-                 nav: tuple[tuple[str, str], ...]):
+                 nav: tuple[tuple[str, str], ...], compiled: Path | None = None):
+        """`compiled`: a folder to keep compiled templates in between builds (Jinja's
+        bytecode cache, checked against each template's source)."""
         self.config = config
         self.assets = assets
+        if compiled is not None:
+            compiled.mkdir(parents=True, exist_ok=True)
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(theme.template_dirs),
             autoescape=True, undefined=jinja2.StrictUndefined, auto_reload=False,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None)
         self.env.globals.update(asset=self._asset, url=self._url, paper_item=self._paper_item)
         self._items: dict[tuple[str | None, str, str], Markup] = {}
         self._preloaded: set[tuple[str | None, str, str]] = set()
@@ -416,6 +421,15 @@ class Renderer:
             item = self._items[key] = Markup(template.render(paper=paper, root=ctx["root"],
                                                              site=self.site))
         return item
+
+    def compile_all(self) -> None:
+        """Compile every template once, before forking, rather than once per process. A
+        template that does not compile is left for render() to report, if a page uses it."""
+        for name in sorted(self.env.loader.list_templates()):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateError:
+                pass
 
     def items_stamp(self, salt: str) -> str:
         """What every list item shares besides its paper and depth."""
@@ -600,7 +614,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
                 take: Callable[[str, str], int | None] | None = None,
                 keep: Callable[[str, str], object] | None = None,
                 salt: str = "", parallel: bool = False, items: dict | None = None,
-                ) -> tuple[list[tuple[str, str]], list[Done]]:
+                compiled: Path | None = None) -> tuple[list[tuple[str, str]], list[Done]]:
     """Write every page and asset; returns (kind, path) of each page and what became of it.
 
     A page's key is a hash of everything it is made from (its template, path and view data,
@@ -609,9 +623,10 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     size, or None to render it); `keep(file, key)` stores a page rendered now for the next.
     Both only touch files, as they may run in the worker: with `parallel`, a forked worker
     and this process take pages in turn. The caller claims every file. `items` (list items'
-    HTML) comes from the last build and is updated in place to this build's.
+    HTML) comes from the last build and is updated in place to this build's. `compiled`:
+    where compiled templates are kept (see Renderer).
     """
-    renderer = Renderer(config, theme, assets, navigation(site))
+    renderer = Renderer(config, theme, assets, navigation(site), compiled)
     md = MarkdownRenderer()
     _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
     view_data.register()
@@ -620,6 +635,7 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     if items is not None:  # list items of unchanged papers, as the last build rendered them
         renderer.preload_items({tuple(key): html for (s, *key), html in items.items()
                                 if s == stamp and key[0] in view_data.memo})
+    renderer.compile_all()
     work = Work(renderer, jobs, out, salt, take, keep)
     chunks = Chunks(len(jobs), CHUNK)
     worker = Background(work, chunks, parallel=parallel and len(jobs) >= PARALLEL_PAGES)

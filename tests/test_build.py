@@ -338,6 +338,23 @@ def test_a_template_error_in_the_worker_process_is_reported_in_one_line(example,
     assert not (root / "_site").exists()
 
 
+def test_a_broken_template_no_page_uses_does_not_stop_the_build(tiny):
+    """Templates are compiled ahead, before the worker forks; a broken one that no page
+    uses is only reported when a page uses it."""
+    write_paper(tiny, Paper("one", "One", date=dt.date(2024, 1, 1)))
+    overrides = tiny / "overrides" / "templates" / "partials"
+    overrides.mkdir(parents=True)
+    (overrides / "unused.html").write_text("{% if %}", encoding="utf-8")
+    site = build(tiny, theme_overrides="overrides")
+    assert (site / "papers" / "one" / "index.html").is_file()
+    assert list((tiny / ".sitegen-cache" / "templates").iterdir())  # compiled, kept
+    (overrides.parent / "paper.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% include "partials/unused.html" %}'
+        "{% endblock %}", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"unused\.html:1: .*\(fix the template\)"):
+        build(tiny, theme_overrides="overrides")
+
+
 def test_a_removed_paper_or_tag_leaves_no_stale_file(tiny):
     write_paper(tiny, Paper("keep", "Keep", date=dt.date(2024, 1, 1), tags=("theory",)))
     gone = write_paper(tiny, Paper("gone", "Gone", date=dt.date(2024, 2, 1), tags=("grokking",)))
