@@ -162,14 +162,21 @@ def search_and_views(site: Site, config: Config, memo: dict, old_views: dict
 
 
 def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
-    """Related papers, each paper's terms read from the last build where its text is the
-    same; only current papers' terms are kept."""
+    """Related papers: the last build's lists when no paper's text, tags or first dump
+    changed (a template or config edit), else computed with each paper's terms read from the
+    last build where its text is the same; only current papers' terms are kept."""
+    inputs = digest(repr(([(p.slug, p.title, p.abstract, p.tags, p.first_seen)
+                           for p in site.papers], site.dumps)).encode("utf-8", "surrogatepass"))
+    last = cache.load("related", {})
+    if last.get("inputs") == inputs:
+        return last["related"]
     from sitegen.related import memo_key, related_papers  # scipy: imported only when needed
 
     memo = cache.load("terms", {})
     related = related_papers(site, memo=memo)
-    keys = {memo_key(p.title, p.abstract) for p in site.papers}
-    cache.save("terms", {key: terms for key, terms in memo.items() if key in keys})
+    current = {memo_key(p.title, p.abstract) for p in site.papers}
+    cache.save("terms", {key: terms for key, terms in memo.items() if key in current})
+    cache.save("related", {"inputs": inputs, "related": related})
     return related
 
 

@@ -153,3 +153,23 @@ def test_an_edit_keeping_size_and_mtime_is_still_seen_when_made_right_after_a_bu
     assert "is up to date" not in caplog.text
     slug = page.stem
     assert "Notes: v2" in (imported / "_site" / "papers" / slug / "index.html").read_text()
+
+
+def test_related_papers_are_computed_again_only_when_a_paper_changes(imported, monkeypatch):
+    from sitegen import related
+
+    calls = []
+    compute = related.related_papers
+    monkeypatch.setattr(related, "related_papers",
+                        lambda site, **kw: calls.append(1) or compute(site, **kw))
+    config_path = imported / "config.yml"
+    assert build_site(load_config(config_path)) == 0
+    assert len(calls) == 1
+    config_path.write_text(config_path.read_text().replace(
+        "title: Generalization in Deep Learning", "title: Another Title"))
+    assert build_site(load_config(config_path)) == 0
+    assert len(calls) == 1  # a config edit: the lists of the last build
+    page = next(iter(sorted((imported / "content" / "papers").glob("*.md"))))
+    edit_front_matter(page, abstract="A different abstract about grokking.")
+    assert build_site(load_config(config_path)) == 0
+    assert len(calls) == 2
