@@ -110,9 +110,12 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     # core while this one reads the pages: at thousands of papers the two take about as
     # long. An incremental import has little to do on that side, less than sending it back.
     dirty_dumps = _changed(previous.get("state"), state, "dumps")
+    parallel = dirty_dumps is None and len(page_files) >= PARALLEL_FROM
     side = Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
-                      parallel=dirty_dumps is None and len(page_files) >= PARALLEL_FROM)
+                      parallel=parallel)
     existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
+    if parallel:  # while the child finishes; saved again below only if a page is written
+        store.save()
     incoming = side.result()
     report = ImportReport(problems=incoming.problems + page_problems)
     for name, note in incoming.notes:
@@ -157,7 +160,8 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     written = _write(plan, store)
     report.dumps = incoming.dumps
     _save_state(cache, state, written, report)
-    store.save()
+    if written or not parallel:
+        store.save()
     _log(report)
     return report
 

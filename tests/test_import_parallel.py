@@ -100,6 +100,15 @@ def test_full_import_on_two_processes_gives_the_same_pages_report_and_store(
     assert all("\n" not in m for m in messages)
 
 
+def test_fresh_clone_with_nothing_to_change_saves_the_same_store(imported, monkeypatch,
+                                                                  tmp_path):
+    # Nothing is written: the store saved while the child works is the one kept.
+    serial, parallel = both_ways(imported, monkeypatch, tmp_path)
+    same(serial, parallel, {"dumps"})
+    assert parallel["report"][4:] == (0, 237)
+    assert len(parallel["cache"]["pages.pickle"][1]) == 237
+
+
 def test_dump_import_with_the_cache_gives_the_same_pages(imported, monkeypatch, tmp_path):
     importer.import_dumps(load_config(imported / "config.yml"))  # the cache
     dumps = imported / "content" / "dumps"
