@@ -2,7 +2,8 @@
 
 PyYAML spends ~0.8 ms constructing each page; at 50,000 pages that is most of a cold build.
 This reader handles exactly what `pages._yaml` emits (top-level `key: scalar`, one-line flow
-lists, `|-` literal blocks, one nested mapping) and returns None for anything else, so
+lists, `|-` literal blocks, one nested mapping), and the block lists of strings ruamel.yaml
+writes when the importer updates a page, and returns None for anything else, so
 hand-edited pages with comments, anchors, or other YAML fall back to the full parser. A test
 checks it against PyYAML on real pages and on generated ones: it may decline, never differ.
 
@@ -173,6 +174,19 @@ def _literal(lines: list[str], i: int, indent: str) -> tuple[str | None, int]:
     return "\n".join(body), i
 
 
+def _block_list(lines: list[str], i: int, dash: str) -> tuple[list[str] | None, int]:
+    """`- item` lines starting with `dash`, each item a string on its own line: how
+    ruamel.yaml writes the lists of a page the importer has updated."""
+    items = []
+    while i < len(lines) and lines[i].startswith(dash):
+        item = _scalar(lines[i][len(dash):], typed=False)
+        if item is _NO:
+            return None, i
+        items.append(item)
+        i += 1
+    return items, i
+
+
 def _mapping(lines: list[str], i: int, indent: str) -> tuple[dict[str, Any] | None, int]:
     """`key: value` lines at `indent` from line i: (mapping, next line), or (None, i) when
     they are not in the subset. Only the top level (no indent) holds a nested mapping."""
@@ -192,6 +206,12 @@ def _mapping(lines: list[str], i: int, indent: str) -> tuple[dict[str, Any] | No
             if block is None:
                 return None, i
             data[key] = block + ("\n" if rest == "|" and block else "")
+            continue
+        if not rest and i + 1 < len(lines) and lines[i + 1].startswith(indent + "- "):
+            items, i = _block_list(lines, i + 1, indent + "- ")
+            if items is None:
+                return None, i
+            data[key] = items
             continue
         if not rest and indent:
             return None, i
