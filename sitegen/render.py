@@ -394,6 +394,7 @@ class Renderer:
         self._items: dict[tuple[str | None, str, str], Markup] = {}
         self._preloaded: set[tuple[str | None, str, str]] = set()
         self._digests: dict[str, str] = {}
+        self._by_root: dict[str, dict] = {}
         self.env.filters["plural"] = plural
         self.site = SiteInfo(config.title, config.description, config.author, config.language,
                              config.base_url, config.site_url)
@@ -410,17 +411,34 @@ class Renderer:
 
     @jinja2.pass_context
     def _paper_item(self, ctx: jinja2.runtime.Context, paper: PaperView) -> Markup:
+        return self._item(paper, ctx["root"])
+
+    def _item(self, paper: PaperView, root: str) -> Markup:
         """partials/paper_item.html for one paper, rendered once per page depth: a paper is
         listed on many pages (tags, home, timeline), and page-relative links differ only
         by depth. The partial sees `paper`, `root` and `site`."""
         known = _VIEW_DIGESTS.get(id(paper))
-        key = (known[1] if known and known[0] is paper else None, paper.path, ctx["root"])
+        key = (known[1] if known and known[0] is paper else None, paper.path, root)
         item = self._items.get(key)
         if item is None:
             template = self.env.get_template("partials/paper_item.html")
-            item = self._items[key] = Markup(template.render(paper=paper, root=ctx["root"],
-                                                             site=self.site))
+            item = self._items[key] = Markup(template.render(paper=paper, site=self.site,
+                                                             **self._helpers(root)))
         return item
+
+    def _helpers(self, root: str) -> dict:
+        """`url`, `asset` and `paper_item` for pages at `root`, with `root` itself. The
+        globals of the same names do the same from the context; these plain functions are
+        what pages use, since Jinja gives a function that takes the context a context of
+        its own on every call made in a loop or block (most of a page's rendering time)."""
+        helpers = self._by_root.get(root)
+        if helpers is None:
+            relative, path_of, item = urls.relative_url, self.assets.path, self._item
+            helpers = self._by_root[root] = {
+                "root": root, "url": lambda path: relative(path, root),
+                "asset": lambda name: relative(path_of(name), root),
+                "paper_item": lambda paper: item(paper, root)}
+        return helpers
 
     def compile_all(self) -> None:
         """Compile every template once, before forking, rather than once per process. A
@@ -482,7 +500,8 @@ class Renderer:
         page = PageInfo(job.kind, job.title, job.path, job.description, canonical, nav)
         try:
             template = self.env.get_template(job.template)
-            return template.render(job.context, site=self.site, page=page, root=root)
+            return template.render(job.context, site=self.site, page=page,
+                                   **self._helpers(root))
         except jinja2.TemplateSyntaxError as exc:
             raise SourceError(shown(Path(exc.filename or exc.name or job.template)),
                               f"{exc.message} (fix the template)", exc.lineno) from None
