@@ -4,6 +4,10 @@ Reads every dump and every existing page first, then writes: a page is rewritten
 a value changes, so a re-import with nothing new touches no file. With the build cache, a
 paper is only looked at again when one of its dumps or its page changed, which gives the same
 pages as a full import: an unchanged paper with an unchanged page never needs a change.
+
+At thousands of pages the work is shared with a second process (parallel.Background): the
+dumps are parsed, merged and tagged there while this one reads the pages, and many changed
+pages are rewritten half here, half there. The results are the same either way.
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     summaries = {d.name: d for d in incoming.dumps}
     # Every page is decided first, then written in the same order, so that the costly
     # rewrites of changed pages can be shared out between two processes.
-    plan: list[tuple] = []
+    plan: list[Write] = []
     for paper in incoming.papers:
         for source in paper.seen[1:]:
             summaries[source].merged += 1
@@ -145,7 +149,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
                 report.unchanged += 1
                 continue
             summaries[paper.seen[-1]].updated += 1
-            plan.append((path, text, values))
+            plan.append(Write(path, text, values))
         else:
             base = slugify(imported.title)
             if base.lower() in reserved:
@@ -155,7 +159,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
             imported = replace(imported, slug=slug)
             new_text, meta = pages.new_page_with_meta(imported, paper.key, fields)
             summaries[paper.seen[0]].new += 1
-            plan.append((papers_dir / f"{slug}.md", new_text, imported, meta))
+            plan.append(Write(papers_dir / f"{slug}.md", new_text, paper=imported, meta=meta))
         report.written += 1
     written = _write(plan, store)
     report.dumps = incoming.dumps
@@ -213,32 +217,40 @@ def _ready(paper: Merged, tagger: Tagger) -> tuple[Paper, dict]:
     return imported, pages.import_fingerprints(imported)
 
 
-def _write(plan: list[tuple], store: PageStore) -> dict[str, str]:
-    """Write the planned pages in order: (path, text, values) rewrites a changed page,
-    (path, text, paper, front matter) writes a new one. Returns page name -> hash of what
-    was written. A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are
-    many, a second process makes the second half of them."""
-    rewrites = [step for step in plan if len(step) == 3]
+class Write(NamedTuple):
+    """A page to write: an existing page's `text` with front-matter `values` to set, or a
+    new page's `text` with the paper and front matter it holds."""
+
+    path: Path
+    text: str
+    values: dict | None = None
+    paper: Paper | None = None
+    meta: dict | None = None
+
+
+def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
+    """Write the planned pages in order; returns page name -> hash of what was written.
+    A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are many, a
+    second process makes the second half of them."""
+    rewrites = [step for step in plan if step.values is not None]
     half = len(rewrites) // 2
     side = Background(_rewrite, rewrites[half:],
                       parallel=len(rewrites) >= REWRITE_PARALLEL_FROM)
-    texts = _rewrite(rewrites[:half]) + side.result()
-    texts.reverse()  # popped in plan order
+    texts = iter(_rewrite(rewrites[:half]) + side.result())
     written: dict[str, str] = {}
     for step in plan:
-        path = step[0]
-        if len(step) == 3:
-            pages.atomic_write(path, texts.pop())
-            written[path.name] = store.read(path)[3]
+        if step.values is not None:
+            pages.atomic_write(step.path, next(texts))
+            written[step.path.name] = store.read(step.path)[3]
         else:
-            pages.atomic_write(path, step[1], durable=False)  # nothing old to protect
-            store.remember(path, step[1], step[2], step[3])
-            written[path.name] = digest(step[1].encode("utf-8"))
+            pages.atomic_write(step.path, step.text, durable=False)  # nothing old to protect
+            store.remember(step.path, step.text, step.paper, step.meta)
+            written[step.path.name] = digest(step.text.encode("utf-8"))
     return written
 
 
-def _rewrite(rewrites: list[tuple[Path, str, dict]]) -> list[str]:
-    return [pages.set_keys(text, values) for _, text, values in rewrites]
+def _rewrite(rewrites: list[Write]) -> list[str]:
+    return [pages.set_keys(step.text, step.values) for step in rewrites]
 
 
 def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
