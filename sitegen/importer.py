@@ -234,8 +234,10 @@ def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
     second process makes the second half of them."""
     rewrites = [step for step in plan if step.values is not None]
     half = len(rewrites) // 2
-    side = Background(_rewrite, rewrites[half:],
-                      parallel=len(rewrites) >= REWRITE_PARALLEL_FROM)
+    parallel = len(rewrites) >= REWRITE_PARALLEL_FROM
+    if parallel:  # imported once before the fork (~25 ms), not by each process
+        import ruamel.yaml  # noqa: F401
+    side = Background(_rewrite, rewrites[half:], parallel=parallel)
     texts = iter(_rewrite(rewrites[:half]) + side.result())
     written: dict[str, str] = {}
     for step in plan:
