@@ -287,16 +287,24 @@ def test_two_builds_of_the_same_input_are_byte_identical(example, tmp_path, monk
     assert files(build(second)) == first
 
 
-def test_rendering_in_one_process_gives_the_same_bytes_as_in_two(example, tmp_path,
-                                                               monkeypatch):
+def test_building_in_one_process_gives_the_same_bytes_as_in_several(example, tmp_path,
+                                                                  monkeypatch):
+    """Side work (search, views, list entries) and pages in forked processes, or all here."""
+    from sitegen import build as build_module
     from sitegen import render
 
-    parallel = files(example / "_site")
-    root = copy_example(tmp_path / "serial")
-    shutil.rmtree(root / "content" / "papers")
-    shutil.copytree(example / "content" / "papers", root / "content" / "papers")
-    monkeypatch.setattr(render, "PARALLEL_PAGES", 10**9)
-    assert files(build(root)) == parallel
+    built = files(example / "_site")
+    retitled = {}
+    for name, threshold in (("forked", 0), ("serial", 10**9)):
+        root = copy_example(tmp_path / name)
+        shutil.rmtree(root / "content" / "papers")
+        shutil.copytree(example / "content" / "papers", root / "content" / "papers")
+        monkeypatch.setattr(build_module, "PARALLEL_FROM", threshold)
+        monkeypatch.setattr(render, "PARALLEL_PAGES", threshold)
+        assert files(build(root)) == built, name
+        retitled[name] = files(build(root, title="Another title"))  # from the cache
+        monkeypatch.undo()
+    assert retitled["forked"] == retitled["serial"] != built
 
 
 def test_pages_a_dead_worker_took_are_rendered_by_the_build(example, tmp_path, monkeypatch):
