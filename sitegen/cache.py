@@ -138,6 +138,7 @@ class PageStore:
     def __init__(self, cache: BuildCache):
         self.cache = cache
         self.seen: dict[tuple[str, str], tuple[Any, dict]] = {}
+        self._saved = -1  # how many pages `seen` held when last saved
 
     @functools.cached_property
     def old(self) -> dict[tuple[str, str], tuple[Any, dict]]:
@@ -160,7 +161,11 @@ class PageStore:
         self.seen[(path.name, digest(text.encode("utf-8")))] = (paper, meta)
 
     def save(self) -> None:
-        self.cache.save("pages", self.seen)
+        """Only when a page was seen since the last save (entries are only ever added): the
+        import saves the store, and the build would write the same 8 MB again at 5k."""
+        if len(self.seen) != self._saved:
+            self.cache.save("pages", self.seen)
+            self._saved = len(self.seen)
 
 
 class HtmlStore:
