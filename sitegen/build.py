@@ -66,17 +66,17 @@ def build_site(config: Config, strict: bool = False) -> int:
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
-    # The search index and the papers' view data need no other stage: made on the second
-    # core meanwhile.
+    # The search index needs no other stage: built on the second core meanwhile.
     parallel = len(site.papers) >= PARALLEL_FROM
-    side = Background(search_and_views, site, config, cache.load("search", {}),
-                      cache.load("views", {}), parallel=parallel)
+    search = Background(search_with_memo, site, config, cache.load("search", {}),
+                        parallel=parallel)
     with clock("related"):  # every paper page lists its most related papers
         related = related_with_memo(site, cache)
+    with clock("views"):  # each paper's math, Markdown and citation, for every page
+        views = views_with_memo(site, config, cache)
     with clock("search"):  # waits for the index and result records, as hashed assets
-        files, memo, views = side.result()
+        files, memo = search.result()
         cache.save("search", memo)
-        cache.save("views", views.memo)
         assets = collect_assets(theme, files)
     # Feeds and exports need only the site: made on the other core while pages render.
     data = Background(data_files, site, config, parallel=parallel)
@@ -149,16 +149,23 @@ def write_data(out: Output, files: dict[str, bytes], assets: Assets,
     out.write(urls.ROBOTS, feeds.robots_txt(config))
 
 
-def search_and_views(site: Site, config: Config, memo: dict, old_views: dict
-                     ) -> tuple[dict[str, bytes], dict, Views]:
-    """The search files, each paper's analysis read from `memo` where its text is the same,
-    and the papers' view data, each read from `old_views` where its inputs are the same.
-    The memo comes back too, as this may run in another process."""
-    from sitegen.render import MarkdownRenderer, Views
+def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
+    """The search files, each paper's analysis read from `memo` where its text is the same;
+    the memo comes back too, as this may run in another process."""
     from sitegen.search import search_assets
 
-    files = search_assets(site, config, memo=memo)
-    return files, memo, Views(site, config, MarkdownRenderer(), old_views)
+    return search_assets(site, config, memo=memo), memo
+
+
+def views_with_memo(site: Site, config: Config, cache: BuildCache) -> Views:
+    """The papers' view data, each read from the last build's where its inputs are the
+    same. Made here, not beside the search index: at 50k papers that process then took
+    twice as long as related papers, and the views' way back cost seconds more."""
+    from sitegen.render import MarkdownRenderer, Views
+
+    views = Views(site, config, MarkdownRenderer(), cache.load("views", {}))
+    cache.save("views", views.memo)
+    return views
 
 
 def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
