@@ -66,18 +66,18 @@ def build_site(config: Config, strict: bool = False) -> int:
     with clock("load"):  # a bad page or theme stops here, before the output is touched
         site = load_site(config, store)
         theme = load_theme(config)
-    # The search index needs no other stage: built on the second core meanwhile.
+    # Related papers need no other stage: computed on the second core while this one builds
+    # the search index and the papers' view data (about as long, from 1k to 50k papers).
     parallel = len(site.papers) >= PARALLEL_FROM
-    search = Background(search_with_memo, site, config, cache.load("search", {}),
-                        parallel=parallel)
-    with clock("related"):  # every paper page lists its most related papers
-        related = related_with_memo(site, cache)
-    with clock("views"):  # each paper's math, Markdown and citation, for every page
-        views = views_with_memo(site, config, cache)
-    with clock("search"):  # waits for the index and result records, as hashed assets
-        files, memo = search.result()
+    related_lists = Background(related_with_memo, site, cache, parallel=parallel)
+    with clock("search"):  # the index and result records, as hashed assets
+        files, memo = search_with_memo(site, config, cache.load("search", {}))
         cache.save("search", memo)
         assets = collect_assets(theme, files)
+    with clock("views"):  # each paper's math, Markdown and citation, for every page
+        views = views_with_memo(site, config, cache)
+    with clock("related"):  # waits for every paper's most related papers
+        related = related_lists.result()
     # Feeds and exports need only the site: made on the other core while pages render.
     data = Background(data_files, site, config, parallel=parallel)
     with Output(target) as out:
@@ -150,8 +150,8 @@ def write_data(out: Output, files: dict[str, bytes], assets: Assets,
 
 
 def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
-    """The search files, each paper's analysis read from `memo` where its text is the same;
-    the memo comes back too, as this may run in another process."""
+    """The search files, each paper's analysis read from `memo` where its text is the same
+    (and added to it)."""
     from sitegen.search import search_assets
 
     return search_assets(site, config, memo=memo), memo
@@ -159,8 +159,8 @@ def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, 
 
 def views_with_memo(site: Site, config: Config, cache: BuildCache) -> Views:
     """The papers' view data, each read from the last build's where its inputs are the
-    same. Made here, not beside the search index: at 50k papers that process then took
-    twice as long as related papers, and the views' way back cost seconds more."""
+    same. Made in the build's process: made in another, at 50k papers the views' way back
+    cost seconds."""
     from sitegen.render import MarkdownRenderer, Views
 
     views = Views(site, config, MarkdownRenderer(), cache.load("views", {}))
@@ -171,7 +171,8 @@ def views_with_memo(site: Site, config: Config, cache: BuildCache) -> Views:
 def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
     """Related papers: the last build's lists when no paper's text, tags or first dump
     changed (a template or config edit), else computed with each paper's terms read from the
-    last build where its text is the same; only current papers' terms are kept."""
+    last build where its text is the same; only current papers' terms are kept. May run in
+    another process: it saves its own cache entries and returns only the lists."""
     inputs = digest(repr(([(p.slug, p.title, p.abstract, p.tags, p.first_seen)
                            for p in site.papers], site.dumps)).encode("utf-8", "surrogatepass"))
     last = cache.load("related", {})

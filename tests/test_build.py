@@ -289,7 +289,7 @@ def test_two_builds_of_the_same_input_are_byte_identical(example, tmp_path, monk
 
 def test_building_in_one_process_gives_the_same_bytes_as_in_several(example, tmp_path,
                                                                   monkeypatch):
-    """The search index and the pages in forked processes, or all in this one."""
+    """Related papers and the pages in forked processes, or all in this one."""
     from sitegen import build as build_module
     from sitegen import render
 
