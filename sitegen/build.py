@@ -69,18 +69,17 @@ def build_site(config: Config, strict: bool = False) -> int:
     # Related papers need no other stage: computed on the second core while this one builds
     # the search index and the papers' view data (about as long, from 1k to 50k papers).
     parallel = len(site.papers) >= PARALLEL_FROM
-    related_lists = Background(related_with_memo, site, cache, parallel=parallel)
-    with clock("search"):  # the index and result records, as hashed assets
-        files, memo = search_with_memo(site, config, cache.load("search", {}))
-        cache.save("search", memo)
-        assets = collect_assets(theme, files)
-    with clock("views"):  # each paper's math, Markdown and citation, for every page
-        views = views_with_memo(site, config, cache)
-    with clock("related"):  # waits for every paper's most related papers
-        related = related_lists.result()
+    with Background(related_with_memo, site, cache, parallel=parallel) as related_lists:
+        with clock("search"):  # the index and result records, as hashed assets
+            files, memo = search_with_memo(site, config, cache.load("search", {}))
+            cache.save("search", memo)
+            assets = collect_assets(theme, files)
+        with clock("views"):  # each paper's math, Markdown and citation, for every page
+            views = views_with_memo(site, config, cache)
+        with clock("related"):  # waits for every paper's most related papers
+            related = related_lists.result()
     # Feeds and exports need only the site: made on the other core while pages render.
-    data = Background(data_files, site, config, parallel=parallel)
-    with Output(target) as out:
+    with Background(data_files, site, config, parallel=parallel) as data, Output(target) as out:
         with clock("render"):
             pages, reused = render_pages(site, config, theme, assets, views, related, out,
                                          cache)

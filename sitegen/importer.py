@@ -115,12 +115,12 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     # long. An incremental import has little to do on that side, less than sending it back.
     dirty_dumps = _changed(previous.get("state"), state, "dumps")
     parallel = dirty_dumps is None and len(page_files) >= PARALLEL_FROM
-    side = Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
-                      parallel=parallel)
-    existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
-    if parallel:  # while the child finishes; saved again below only if a page is written
-        store.save()
-    incoming = side.result()
+    with Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
+                    parallel=parallel) as side:
+        existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
+        if parallel:  # while the child finishes; saved again below only if a page is written
+            store.save()
+        incoming = side.result()
     report = ImportReport(problems=incoming.problems + page_problems)
     for name, note in incoming.notes:
         log.info("%s: %s", name, note)
@@ -237,8 +237,8 @@ def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
     parallel = len(rewrites) >= REWRITE_PARALLEL_FROM
     if parallel:  # imported once before the fork (~25 ms), not by each process
         import ruamel.yaml  # noqa: F401
-    side = Background(_rewrite, rewrites[half:], parallel=parallel)
-    texts = iter(_rewrite(rewrites[:half]) + side.result())
+    with Background(_rewrite, rewrites[half:], parallel=parallel) as side:
+        texts = iter(_rewrite(rewrites[:half]) + side.result())
     written: dict[str, str] = {}
     for step in plan:
         if step.values is not None:

@@ -16,6 +16,11 @@ log = logging.getLogger(__name__)
 
 
 class Background:
+    """`with Background(fn, *args) as job: ... job.result()`. Leaving the block without the
+    result (the build failed meanwhile) stops the child: one blocked on sending a large
+    result would otherwise live as long as this process, holding every file it inherited
+    open (a test run's browser driver never saw its pipe close)."""
+
     def __init__(self, fn: Callable[..., Any], *args: Any, parallel: bool = True):
         self.fn, self.args = fn, args
         self.conn = self.process = None
@@ -33,6 +38,16 @@ class Background:
             conn.send((False, repr(exc)))
         finally:
             conn.close()
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        if self.conn is not None:
+            self.conn.close()
 
     def result(self) -> Any:
         if self.process is None:

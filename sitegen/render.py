@@ -657,9 +657,9 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     renderer.compile_all()
     work = Work(renderer, jobs, out, salt, take, keep)
     chunks = Chunks(len(jobs), CHUNK)
-    worker = Background(work, chunks, parallel=parallel and len(jobs) >= PARALLEL_PAGES)
-    mine, new_items = work(chunks, progress)
-    theirs, their_items = worker.result()
+    with Background(work, chunks, parallel=parallel and len(jobs) >= PARALLEL_PAGES) as worker:
+        mine, new_items = work(chunks, progress)
+        theirs, their_items = worker.result()
     done = {d.index: d for d in mine + theirs}
     if len(done) < len(jobs):  # the worker failed: render its pages here (and raise here)
         rest, _ = work(iter([[i for i in range(len(jobs)) if i not in done]]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -344,6 +345,9 @@ def test_a_template_error_in_the_worker_process_is_reported_in_one_line(example,
     with pytest.raises(SourceError, match=r"paper\.html:2: 'oops' is undefined"):
         build(root, theme_overrides="overrides")
     assert not (root / "_site").exists()
+    # Whichever process met the error, no child is left behind (one blocked on sending
+    # its result would hold inherited files open as long as this process lives).
+    assert multiprocessing.active_children() == []
 
 
 def test_a_broken_template_no_page_uses_does_not_stop_the_build(tiny):
