@@ -150,9 +150,9 @@ class PaperView:
     citation: str = ""  # its BibTeX entry without the abstract, for its page
 
     def __reduce__(self) -> tuple:
-        # Views go to the cache and between processes by the thousand: as plain strings and
-        # tuples they pickle several times faster than as Markup (a str subclass) and
-        # dataclasses. Tags and sources are shared between views, so pickled once each.
+        # Views go to the cache by the thousand: as plain strings and tuples they pickle
+        # several times faster than as Markup (a str subclass) and dataclasses. Tags and
+        # sources are shared between views, so pickled once each.
         values = list(_VIEW_VALUES(self))
         for i, pack, _ in _VIEW_CODEC:
             values[i] = pack(values[i])
@@ -270,7 +270,7 @@ def summary(text: str, limit: int = 160) -> str:
 
 
 class Views:
-    """View data for the whole site, built once (possibly in another process: it pickles).
+    """View data for the whole site, built once.
 
     A paper's view depends only on the paper, its tags' names, its dumps' capture dates and
     site_url (in its citation), so `memo` (view key -> view, kept between builds) spares
@@ -416,7 +416,7 @@ class Renderer:
     def _item(self, paper: PaperView, root: str) -> Markup:
         """partials/paper_item.html for one paper, rendered once per page depth: a paper is
         listed on many pages (tags, home, timeline), and page-relative links differ only
-        by depth. The partial sees `paper`, `root` and `site`."""
+        by depth. The partial sees `paper`, `site`, `root` and the helpers of that root."""
         known = _VIEW_DIGESTS.get(id(paper))
         key = (known[1] if known and known[0] is paper else None, paper.path, root)
         item = self._items.get(key)
