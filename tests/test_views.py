@@ -5,11 +5,15 @@ filters that combine, in a real browser) and the curator's reading workflow."""
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urljoin
 
 import pytest
 from bs4 import BeautifulSoup
+from playwright.sync_api import expect
 
 from sitegen.build import build_site
 from sitegen.config import load_config
@@ -19,6 +23,7 @@ from sitegen.pages import read_page
 from sitegen.views import TOP_PER_TAG
 from tests.conftest import copy_example
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/sub/path/"
 # The curator's reading workflow, on papers picked by position in slug order.
@@ -153,6 +158,33 @@ def _slug(href: str) -> str:
     return href.rstrip("/").rsplit("/", 1)[1]
 
 
+def _until(read: Callable[[], T], ok: Callable[[T], bool], timeout: float = 10.0) -> T:
+    """`read()` again until `ok` holds or time runs out, as Playwright's `expect` does: the
+    table applies some changes a tick after the event (a form reset, say), later still on a
+    loaded machine. Returns the last value read, for the assertion to show."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not ok(value) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value
+
+
+def _shows(tab, slugs: set[str]) -> set[str]:
+    """The visible rows' slugs, once they are `slugs` (or time ran out)."""
+    return _until(lambda: {_slug(h) for h in _visible(tab)}, lambda got: got == slugs)
+
+
+def _count(tab, n: int) -> int:
+    return len(_until(lambda: _visible(tab), lambda rows: len(rows) == n))
+
+
+# Every timer the page sets fires 300 ms late, as on a machine under load: a test that reads
+# the table before it settles fails every time instead of one run in forty.
+SLOW_TIMERS = """{ const later = window.setTimeout;
+  window.setTimeout = (fn, ms, ...args) => later(fn, (ms || 0) + 300, ...args); }"""
+
+
 @pytest.fixture
 def table_url(example, serve) -> str:
     return serve(example / "_site", BASE) + "papers/"
@@ -180,32 +212,33 @@ def test_filters_combine_rather_than_reset_each_other(browser, table_url, papers
     assert by_tag & by_year and by_tag - by_year and by_year - by_tag
 
     tab = browser.new_page()
+    tab.add_init_script(SLOW_TIMERS)
     tab.goto(table_url)
-    assert len(_visible(tab)) == len(papers)
+    assert _count(tab, len(papers)) == len(papers)
     tab.select_option("#filter-tag", tag)
-    assert {_slug(h) for h in _visible(tab)} == by_tag
+    assert _shows(tab, by_tag) == by_tag
     tab.select_option("#filter-year", yr)
-    assert {_slug(h) for h in _visible(tab)} == by_tag & by_year
+    assert _shows(tab, by_tag & by_year) == by_tag & by_year
     assert tab.input_value("#filter-tag") == tag  # choosing a year kept the tag
-    assert tab.text_content("[data-table-status]").strip() == \
-        f"Showing {len(by_tag & by_year)} of {len(papers)} papers."
+    expect(tab.locator("[data-table-status]")).to_have_text(
+        f"Showing {len(by_tag & by_year)} of {len(papers)} papers.")
     tab.select_option("#filter-tag", "")
-    assert {_slug(h) for h in _visible(tab)} == by_year  # the year filter still holds
+    assert _shows(tab, by_year) == by_year  # the year filter still holds
     tab.check("#filter-code")
-    assert {_slug(h) for h in _visible(tab)} == by_year & with_code
     assert by_year & with_code and by_year - with_code
+    assert _shows(tab, by_year & with_code) == by_year & with_code
     word = papers[sorted(by_year & with_code)[0]].title.split()[0].lower()
     tab.fill("#filter-q", word)
     expected = {s for s in by_year & with_code
                 if word in (papers[s].title + " " + " ".join(papers[s].tags)).lower()}
-    assert expected and {_slug(h) for h in _visible(tab)} == expected
+    assert expected and _shows(tab, expected) == expected
     # the filters live in the address, so this view can be linked and reloaded
     assert f"year={yr}" in tab.url and "code=1" in tab.url
     tab.reload()
-    assert {_slug(h) for h in _visible(tab)} == expected
+    assert _shows(tab, expected) == expected
     assert tab.is_checked("#filter-code") and tab.input_value("#filter-year") == yr
-    tab.click("form[data-table-filters] button[type=reset]")
-    assert len(_visible(tab)) == len(papers)
+    tab.click("form[data-table-filters] button[type=reset]")  # applied a tick later
+    assert _count(tab, len(papers)) == len(papers)
     tab.close()
 
 
@@ -214,13 +247,13 @@ def test_status_and_rating_filter_the_table(browser, table_url, papers):
     tab.goto(table_url)
     tab.select_option("#filter-status", "read")  # 'read' and 'Read' are one status
     read = {s for s, p in papers.items() if p.status and slugify(p.status) == "read"}
-    assert len(read) == 2 and {_slug(h) for h in _visible(tab)} == read
+    assert len(read) == 2 and _shows(tab, read) == read
     tab.select_option("#filter-rating", "4")
-    assert {_slug(h) for h in _visible(tab)} == {
-        s for s in read if (papers[s].rating or 0) >= 4}
+    good_read = {s for s in read if (papers[s].rating or 0) >= 4}
+    assert _shows(tab, good_read) == good_read
     tab.select_option("#filter-status", "")
-    assert {_slug(h) for h in _visible(tab)} == {
-        s for s, p in papers.items() if (p.rating or 0) >= 4}
+    good = {s for s, p in papers.items() if (p.rating or 0) >= 4}
+    assert _shows(tab, good) == good
     tab.close()
 
 
@@ -255,7 +288,8 @@ def test_sorting_by_a_column_and_back(browser, table_url, papers):
     # sorting keeps the filters
     tab.check("#filter-code")
     tab.click(header.format("upvotes"))
-    assert {_slug(h) for h in _visible(tab)} == {s for s, p in papers.items() if code_links(p)}
+    coded = {s for s, p in papers.items() if code_links(p)}
+    assert _shows(tab, coded) == coded
     tab.close()
 
 
