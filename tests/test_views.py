@@ -112,7 +112,7 @@ def test_top_ranks_papers_by_upvotes_overall_and_per_tag(example, papers):
     slugs = linked_slugs("top/", overall.select("a.paper-item-title"))
     ranked = [p for p in newest_first(papers.values()) if p.upvotes is not None]
     assert ranked and slugs == [p.slug for p in sorted(ranked, key=lambda p: -p.upvotes)]
-    shown = [int(re.search(r"(\d+) upvote", li.get_text()).group(1))
+    shown = [int(re.fullmatch(r"(\d+) upvotes?", li.select_one(".upvotes")["aria-label"])[1])
              for li in overall.select("li.paper-item")]
     assert shown == sorted(shown, reverse=True) == [papers[s].upvotes for s in slugs]
     sections = top.find(id="per-tag").parent.find_all("h3")
@@ -302,10 +302,10 @@ def test_key_papers_on_the_home_page_and_status_on_paper_pages(example, papers):
     section = home.find(id="key-papers").parent
     assert linked_slugs("", section.select("a.paper-item-title")) == keys
     rated = next(p for p in papers.values() if p.status == "key" and p.rating == 5)
-    facts = page(example, f"papers/{rated.slug}").select_one("dl.facts")
-    terms = {dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True)
-             for dt in facts.find_all("dt")}
-    assert terms["Status"] == "key" and terms["Rating"] == "★★★★★ 5 of 5"
+    byline = page(example, f"papers/{rated.slug}").select_one(".byline")
+    assert byline.select_one(".status").get_text() == "key"
+    assert byline.select_one(".stars").get_text() == "★★★★★"
+    assert "rated 5 of 5" in byline.get_text()
     item = section.select_one("li.paper-item")
     assert item.select_one(".status").get_text() == "key"
     assert item.select_one(".stars")["aria-label"] == "Rated 5 of 5"
