@@ -1,14 +1,21 @@
 """Taxonomy rules from config -> tags for a paper.
 
-A tag applies when any of its phrases occurs in the title or abstract: case-insensitive, on
-word boundaries, with spaces, hyphens and punctuation interchangeable ("out-of-distribution"
-matches "out of distribution") and a plural ending allowed ("language model" matches
-"language models").
+A phrase of a tag matches in the title or abstract: case-insensitive, on word boundaries,
+with spaces, hyphens and punctuation interchangeable ("out-of-distribution" matches "out of
+distribution") and a plural ending allowed ("language model" matches "language models").
+
+Not every match makes a tag: a phrase in the title says more about a paper than one passing
+mention in its abstract. A tag's strength is TITLE_WEIGHT per match in the title plus one per
+match in the abstract; a paper gets its tags of strength STRONG or more, at most MOST of them,
+the strongest first, and when fewer than LEAST are that strong, the strongest of the others
+up to LEAST. So most papers get two to four tags, and a word every abstract uses in passing
+("image", "theoretical") does not put half the review under one tag.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from sitegen.model import UNTAGGED
 
@@ -16,6 +23,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")  # the words normalise() leaves: no whitespace is a word char
 # ASCII letters and digits stay, everything else becomes a space: what _WORD finds in ASCII.
 _ASCII_WORDS = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
+
+TITLE_WEIGHT = 3
+STRONG = 2  # in the title, or twice in the abstract
+MOST = 4
+LEAST = 2
 
 
 def normalise(text: str) -> str:
@@ -44,36 +56,73 @@ class Tagger:
                 for form in (core, core + "s", core + "es") if core else ():
                     self.index.setdefault(form, set()).add(tag)
         self.longest = max((form.count(" ") + 1 for form in self.index), default=0)
-        # Single words are found by one set intersection. A longer form can only occur where
-        # its first two words do, so it is only looked for when that word pair occurs.
-        self.single: dict[str, set[str]] = {}
-        self.pairs: dict[tuple[str, str], list[tuple[str, set[str]]]] = {}
+        # Single words are counted with one dictionary lookup per word of the text. A longer
+        # form can only occur where its first two words do, so it is only looked for there.
+        self.single: dict[str, frozenset[str]] = {}
+        self.pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         for form, tags in self.index.items():
-            parts = form.split(" ")
+            parts = tuple(form.split(" "))
             if len(parts) == 1:
-                self.single[form] = tags
+                self.single[form] = frozenset(tags)
             else:
-                self.pairs.setdefault((parts[0], parts[1]), []).append((form, tags))
+                self.pairs.setdefault(parts[:2], []).append((parts, frozenset(tags)))
 
     def tags(self, title: str, abstract: str) -> tuple[str, ...]:
-        text = words(f"{title} {abstract}")
-        found: set[str] = set()
-        for word in self.single.keys() & text:  # one C-level pass; no set(text) needed
-            found |= self.single[word]
-        pairs = self.pairs.keys() & zip(text, text[1:], strict=False)
-        if pairs:
-            found |= self._phrases(text, pairs)
-        return tuple(sorted(found)) or (UNTAGGED,)
+        """The paper's tags, sorted by name; (UNTAGGED,) when no phrase matches."""
+        strength = self.strengths(title, abstract)
+        ranked = sorted(strength, key=lambda tag: (-strength[tag], tag))
+        chosen = [tag for tag in ranked if strength[tag] >= STRONG][:MOST]
+        chosen += [tag for tag in ranked if tag not in chosen][:max(0, LEAST - len(chosen))]
+        return tuple(sorted(chosen)) or (UNTAGGED,)
 
-    def _phrases(self, text: list[str], pairs: set[tuple[str, str]]) -> set[str]:
-        """Tags of the multi-word forms starting with one of `pairs`, all of which occur."""
-        found: set[str] = set()
-        joined = None
-        for pair in pairs:
-            for form, tags in self.pairs[pair]:
-                if form.count(" ") > 1:  # three words or more: is the rest there too?
-                    joined = joined or f" {' '.join(text)} "
-                    if f" {form} " not in joined:
-                        continue
-                found |= tags
+    def strengths(self, title: str, abstract: str) -> dict[str, int]:
+        """Every tag whose phrases match, with its strength (see the module's docstring)."""
+        strength: Counter[str] = Counter()
+        for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
+            for tag, count in self.matches(words(text)).items():
+                strength[tag] += weight * count
+        return dict(strength)
+
+    def rank(self, title: str, abstract: str, tags: tuple[str, ...]) -> tuple[str, ...]:
+        """`tags` strongest first, for lists that show a paper's first few. Tags its text does
+        not give were added by hand: the curator's choice comes first."""
+        strength = self.strengths(title, abstract)
+        return tuple(sorted(tags, key=lambda tag: (strength.get(tag, 1 << 30) * -1, tag)))
+
+    def explain(self, title: str, abstract: str) -> list[tuple[str, int, list[str]]]:
+        """(tag, strength, ['"phrase" in the title ×2', …]) for every tag whose phrases
+        match, strongest first: why a paper has (or just missed) a tag."""
+        found: dict[str, list[str]] = {}
+        strength: Counter[str] = Counter()
+        for weight, where, text in ((TITLE_WEIGHT, "title", title), (1, "abstract", abstract)):
+            for (form, tags), count in sorted(self._form_counts(words(text)).items(),
+                                              key=lambda item: item[0][0]):
+                for tag in tags:
+                    strength[tag] += weight * count
+                    found.setdefault(tag, []).append(
+                        f'"{form}" in the {where}' + (f" ×{count}" if count > 1 else ""))
+        return [(tag, strength[tag], found[tag])
+                for tag in sorted(strength, key=lambda t: (-strength[t], t))]
+
+    def matches(self, text: list[str]) -> Counter[str]:
+        """How often each tag's phrases occur in the words `text`."""
+        counts: Counter[str] = Counter()
+        for (_, tags), count in self._form_counts(text).items():
+            for tag in tags:
+                counts[tag] += count
+        return counts
+
+    def _form_counts(self, text: list[str]) -> Counter[tuple[str, frozenset[str]]]:
+        # Set operations and Counter run in C: Python only loops over what matched.
+        found: Counter[tuple[str, frozenset[str]]] = Counter()
+        counts = Counter(text)
+        for word in counts.keys() & self.single.keys():
+            found[word, self.single[word]] = counts[word]
+        starts = self.pairs.keys() & zip(text, text[1:], strict=False)
+        if starts:
+            for i, pair in enumerate(zip(text, text[1:], strict=False)):
+                if pair in starts:
+                    for parts, tags in self.pairs[pair]:
+                        if tuple(text[i:i + len(parts)]) == parts:
+                            found[" ".join(parts), tags] += 1
         return found

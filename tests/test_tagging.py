@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 from sitegen.config import load_config
 from sitegen.dumps import read_dump
 from sitegen.model import UNTAGGED
-from sitegen.tagging import Tagger, normalise, words
+from sitegen.tagging import TITLE_WEIGHT, Tagger, normalise, words
 from tests.conftest import EXAMPLE_DUMPS, REPO
 
 TAGGER = Tagger({
@@ -34,17 +35,19 @@ def test_untagged_when_nothing_matches_and_tags_are_sorted():
     assert TAGGER.tags("graph language model OOD", "") == ("graph", "llm", "ood")
 
 
-# ---------------------------------------------------------------- same tags as the reference
+# ---------------------------------------------------------------- same matches as the reference
 
-def _reference_tags(tagger: Tagger, title: str, abstract: str) -> tuple[str, ...]:
-    """The original matcher: every word n-gram of every size up to the longest phrase, looked
-    up in the index. The fast matcher must agree with it on every text."""
-    words = normalise(f"{title} {abstract}").split()
-    found: set[str] = set()
-    for size in range(1, tagger.longest + 1):
-        for i in range(len(words) - size + 1):
-            found |= tagger.index.get(" ".join(words[i:i + size]), set())
-    return tuple(sorted(found)) or (UNTAGGED,)
+def _reference_strengths(tagger: Tagger, title: str, abstract: str) -> dict[str, int]:
+    """The original matcher, counting: every word n-gram of every size up to the longest
+    phrase, looked up in the index. The fast matcher must agree with it on every text."""
+    strength: dict[str, int] = {}
+    for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
+        words = normalise(text).split()
+        for size in range(1, tagger.longest + 1):
+            for i in range(len(words) - size + 1):
+                for tag in tagger.index.get(" ".join(words[i:i + size]), ()):
+                    strength[tag] = strength.get(tag, 0) + weight
+    return strength
 
 
 # One tag per phrase, so a phrase missed behind another one of the same tag still shows.
@@ -71,7 +74,7 @@ def test_words_are_the_normalised_words():
 def test_fast_matcher_agrees_with_the_reference_on_tricky_text():
     tagger = Tagger(TRICKY)
     for title, abstract in TRICKY_TEXTS:
-        assert tagger.tags(title, abstract) == _reference_tags(tagger, title, abstract), title
+        assert tagger.strengths(title, abstract) == _reference_strengths(tagger, title, abstract)
 
 
 def test_fast_matcher_agrees_with_the_reference_on_random_text():
@@ -81,7 +84,7 @@ def test_fast_matcher_agrees_with_the_reference_on_random_text():
                    | {"es", "s", "zz", "-", "_", ",", "B-C", "A."})
     for _ in range(3000):
         text = " ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 12)))
-        assert tagger.tags(text, "") == _reference_tags(tagger, text, ""), text
+        assert tagger.strengths(text, text) == _reference_strengths(tagger, text, text), text
 
 
 def test_fast_matcher_agrees_with_the_reference_on_the_example_dumps():
@@ -90,5 +93,51 @@ def test_fast_matcher_agrees_with_the_reference_on_the_example_dumps():
     papers = [p for path in sorted(EXAMPLE_DUMPS.iterdir()) for p in read_dump(path).papers]
     assert len(papers) > 100
     for paper in papers:
-        expected = _reference_tags(tagger, paper.title, paper.abstract)
-        assert tagger.tags(paper.title, paper.abstract) == expected, paper.title
+        expected = _reference_strengths(tagger, paper.title, paper.abstract)
+        assert tagger.strengths(paper.title, paper.abstract) == expected, paper.title
+
+
+# ---------------------------------------------------------------- strength and selection
+
+RANKED = Tagger({"a": ("alpha",), "b": ("beta",), "c": ("gamma",), "d": ("delta",),
+                 "e": ("epsilon",), "f": ("phi",)})
+
+
+def test_a_phrase_in_the_title_outweighs_one_passing_mention_in_the_abstract():
+    tags = RANKED.tags("Alpha and beta", "alpha beta gamma delta epsilon; alpha beta delta")
+    # a, b: title (3) and abstract; d: twice in the abstract (2); c, e: once (1), left out
+    assert tags == ("a", "b", "d")
+    assert RANKED.strengths("Alpha", "gamma, gamma") == {"a": 3, "c": 2}
+
+
+def test_at_most_four_tags_the_strongest_and_weak_ones_fill_up_to_two():
+    text = "alpha beta gamma delta epsilon phi"
+    assert RANKED.tags(text, text) == ("a", "b", "c", "d")  # all of strength 4: by name
+    assert RANKED.tags("x", "gamma and phi and beta") == ("b", "c")  # none strong: two
+    assert RANKED.tags("Phi", "epsilon and gamma") == ("c", "f")  # one strong, one filled
+    assert RANKED.tags("x", "y") == (UNTAGGED,)
+
+
+def test_rank_puts_the_curators_tags_first_then_the_strongest():
+    assert RANKED.rank("Delta", "gamma gamma alpha", ("a", "c", "d", "mine")) == (
+        "mine", "d", "c", "a")
+
+
+def test_explain_says_which_phrases_gave_a_tag_and_where():
+    assert RANKED.explain("Betas", "beta and alpha; betas") == [
+        ("b", 5, ['"betas" in the title', '"beta" in the abstract', '"betas" in the abstract']),
+        ("a", 1, ['"alpha" in the abstract'])]
+
+
+def test_the_example_taxonomy_gives_most_papers_two_to_four_tags_none_overused():
+    config = load_config(REPO / "config.yml")
+    tagger = Tagger(config.taxonomy)
+    papers = {p.key: p for path in sorted(EXAMPLE_DUMPS.iterdir())
+              for p in read_dump(path).papers}
+    tags = [tagger.tags(p.title, p.abstract) for p in papers.values()]
+    n = len(tags)
+    tagged = [t for t in tags if t != (UNTAGGED,)]
+    assert len(tagged) >= 0.9 * n
+    assert sum(2 <= len(t) <= 4 for t in tags) >= 0.8 * n
+    uses = Counter(tag for t in tagged for tag in t)
+    assert max(uses.values()) < 0.25 * n, uses.most_common(3)
