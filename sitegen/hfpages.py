@@ -142,6 +142,12 @@ def read_saved_page(raw: bytes) -> SavedPage:
     return SavedPage(tuple(papers), tuple(problems), day)
 
 
+def read_item(item: Any) -> SavedPaper | None:
+    """One entry shaped as the hydration data's (`{"paper": {…}}`), as the paper search
+    API also answers; None when it has no title."""
+    return _paper(item, 0)
+
+
 def _paper(item: Any, line: int) -> SavedPaper | None:
     if not isinstance(item, dict):
         return None

@@ -419,6 +419,15 @@ def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
     return values
 
 
+def importer_owns(current: Paper, meta: dict[str, Any], name: str) -> bool:
+    """Whether an import field may still be filled in by a tool: its value is what the
+    importer last wrote (as update_values() decides), or empty."""
+    record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
+    if name in record:
+        return fingerprint(_field_value(current, name)) == record[name]
+    return _import_value(current, name) in (None, "", ())
+
+
 def set_keys(text: str, values: dict[str, Any]) -> str:
     """Set front-matter keys in place with ruamel.yaml's round trip, so the curator's
     comments, key order and quoting survive; new keys go before `imported:`."""
