@@ -24,8 +24,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup, SoupStrainer
-
 from sitegen.dumps import DumpPaper, DumpResult, Problem, extract_links
 from sitegen.model import arxiv_id, title_key
 
@@ -99,6 +97,9 @@ def read_html_dump(name: str, raw: bytes) -> DumpResult:
 
 def read_saved_page(raw: bytes) -> SavedPage:
     """Every paper in the page's hydration data. Never raises for bad content."""
+    # Imported here: it costs a few hundred ms, and most reviews have no saved page.
+    from bs4 import BeautifulSoup, SoupStrainer
+
     # Only the hydrated elements are parsed: a saved page is mostly markup and scripts.
     only = SoupStrainer("div", attrs={"data-target": True, "data-props": True})
     soup = BeautifulSoup(raw, "html.parser", parse_only=only)
