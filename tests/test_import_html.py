@@ -178,3 +178,14 @@ def test_saved_pages_in_other_encodings(project, encoding):
     path = project / "content" / "papers" / "grokking-a-la-stabilite.md"
     assert yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])["title"] == \
         "Grokking à la Stabilité"
+
+
+def test_withdrawn_papers_are_imported_and_reported(project):
+    withdrawn = item("2509.12345", NEW_TITLE, withdrawnAt="2025-09-20T00:00:00.000Z")
+    (project / "content" / "dumps" / "004_saved.html").write_text(listing(withdrawn))
+    report = run(project)
+    [problem] = report.problems
+    assert str(problem).startswith("004_saved.html:")
+    assert problem.message == (f"{NEW_TITLE!r} is withdrawn from arXiv; imported (set "
+                               "`hidden: true` in its page to leave it out)")
+    assert (project / "content" / "papers" / "grokking-at-the-edge-of-stability.md").exists()
