@@ -31,6 +31,8 @@ EXAMPLES = {
              "  sitegen serve --port 8001 --base-url /",
     "check": "sitegen check                # check the built site in _site/\n"
              "  sitegen check --json > report.json",
+    "enrich": "sitegen enrich --dry-run     # which papers Hugging Face knows, nothing written\n"
+              "  sitegen enrich               # write their arxiv: and authors:, then git diff",
     "new": "sitegen new my-review        # a new review that builds at once\n"
            "  sitegen new my-review --install 'sitegen @ git+https://github.com/you/sitegen'",
 }
@@ -118,6 +120,14 @@ def _parser() -> argparse.ArgumentParser:
     site_options(check, "built site to check")
     check.add_argument("--json", action="store_true",
                        help="print the report as JSON on stdout (sorted, one line)")
+    enrich = command("enrich", "Look papers without an arXiv id up on Hugging Face Papers by "
+                     "title (needs network access) and write the id and author names of exact "
+                     "title matches into their pages; never run by build.")
+    enrich.add_argument("--dry-run", action="store_true",
+                        help="look up and report, write no page")
+    enrich.add_argument("--api-url", metavar="URL",
+                        help="Hugging Face address (default: $SITEGEN_HF_URL or "
+                             "https://huggingface.co)")
     new = command("new", "Create a new review in DIR: config, sample dump, home page, "
                   "GitHub Pages workflow; it builds at once.", parents=[noise])
     new.add_argument("dir", type=Path, metavar="DIR", help="folder to create (new or empty)")
@@ -172,6 +182,12 @@ def _run(args: argparse.Namespace) -> int:
         return _check(args)
     if args.command == "new":
         return _new(args)
+    if args.command == "enrich":
+        from sitegen.enrich import enrich, log_report
+
+        report = enrich(load_config(args.config), dry_run=args.dry_run, api_url=args.api_url)
+        log_report(report, args.dry_run, _shown)
+        return 0
     raise AssertionError(args.command)
 
 

@@ -70,6 +70,8 @@ class DumpPaper:
     links: tuple[str, ...] = ()
     source: str = ""
     key: str = ""  # title identity, computed once here so cached parses carry it
+    arxiv: str | None = None  # saved HTML pages give ids and names; text dumps do not
+    author_names: tuple[str, ...] = ()
     meta_seen: bool = False
     _yearless: tuple[int, int] | None = None  # (month, day) awaiting the capture year
 

@@ -1,9 +1,10 @@
 """papers.csv and BibTeX files: the review in the formats spreadsheets and LaTeX read.
 
 Both are deterministic (same site, same bytes) and hold only what the dumps and the curator
-say: a field the record lacks is left out, never guessed (the dumps mostly give an author
-*count*, so most entries have no `author`). Titles and abstracts are the plain-text reading of
-their LaTeX (sitegen.mathtext.plain), then escaped for the format:
+say: a field the record lacks is left out, never guessed (text dumps give an author *count*;
+names come from saved Hugging Face pages, `sitegen enrich` or the curator). Titles and
+abstracts are the plain-text reading of their LaTeX (sitegen.mathtext.plain), then escaped for
+the format:
 
 - CSV (RFC 4180, UTF-8, CRLF): quoted as needed by the csv module; a text cell that starts
   with = + - @ (or a tab or carriage return) gets a leading ' so a spreadsheet shows it
@@ -21,24 +22,23 @@ import re
 
 from sitegen import urls
 from sitegen.config import Config
+from sitegen.links import arxiv_abs, is_code
 from sitegen.mathtext import plain
 from sitegen.model import Paper, Site, slugify
 
-CSV_COLUMNS = ("slug", "title", "date", "year", "upvotes", "authors", "organization", "tags",
-               "links", "has_code", "status", "rating", "first_seen", "sources", "url",
-               "abstract")
+CSV_COLUMNS = ("slug", "title", "date", "year", "upvotes", "authors", "author_count", "arxiv",
+               "doi", "venue", "paper_url", "organization", "tags", "links", "has_code",
+               "status", "rating", "first_seen", "sources", "url", "abstract")
 BIB_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
               "dec")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 # A tag's slug from its name, as sitegen.site groups them; the few names repeat on every paper.
 tag_slug = functools.lru_cache(maxsize=4096)(slugify)
-_CODE_HOSTS = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com)/", re.I)
 
 
 def code_links(paper: Paper) -> tuple[str, ...]:
     """Links to source code: GitHub and GitLab repositories named in the abstract."""
-    return tuple(u for link in paper.links if (u := urls.safe_link(link))
-                 and _CODE_HOSTS.match(u))
+    return tuple(u for link in paper.links if (u := urls.safe_link(link)) and is_code(u))
 
 
 def page_url(paper: Paper, config: Config) -> str:
@@ -61,16 +61,15 @@ def _cell(value: object) -> str:
 
 
 def csv_row(paper: Paper, tag_names: dict[str, str], config: Config) -> list[str]:
-    if isinstance(paper.authors, tuple):
-        authors: object = "; ".join(paper.authors)
-    else:
-        authors = paper.authors
     tags = dict.fromkeys(tag_names[tag_slug(t)] for t in paper.tags)
     values = {
         "slug": paper.slug, "title": plain(paper.title),
         "date": paper.date.isoformat() if paper.date else None,
         "year": paper.date.year if paper.date else None, "upvotes": paper.upvotes,
-        "authors": authors, "organization": paper.organization, "tags": "; ".join(tags),
+        "authors": "; ".join(paper.authors), "author_count": paper.author_count,
+        "arxiv": paper.arxiv, "doi": paper.doi, "venue": paper.venue,
+        "paper_url": urls.safe_link(paper.url) if paper.url else None,
+        "organization": paper.organization, "tags": "; ".join(tags),
         "links": " ".join(u for link in paper.links if (u := urls.safe_link(link))),
         "has_code": bool(code_links(paper)), "status": paper.status, "rating": paper.rating,
         "first_seen": paper.first_seen, "sources": "; ".join(paper.sources),
@@ -96,12 +95,19 @@ _TEX = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceri
         "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}",
         "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}"}
 _TEX_SPECIAL = re.compile(r"[\\{}$&%#_^~<>]")
+_BIB_VERBATIM = re.compile(r"[A-Za-z0-9._~:/?=&+,;!*()\[\]@'<>-]+")
 _BIB_URL = re.compile(r"https?://[A-Za-z0-9._~:/?=&+,;!*()\[\]@'-]+")
 
 
 def tex(text: str) -> str:
     """Text as LaTeX reads it literally: specials escaped, white space collapsed."""
     return _TEX_SPECIAL.sub(lambda m: _TEX[m.group()], " ".join(text.split()))
+
+
+def _bib_name(name: str) -> str:
+    """One author for the `and`-separated list: a name holding " and " is kept whole."""
+    text = tex(name)
+    return "{" + text + "}" if re.search(r"\sand\s", text, re.I) else text
 
 
 def _bib_url(url: str) -> str | None:
@@ -120,13 +126,24 @@ def _bib_fields(paper: Paper, config: Config, tag_names: dict[str, str],
                 abstract: bool = True) -> list[tuple[str, str]]:
     """The entry's fields; with `abstract`, the abstract last (an empty field when none)."""
     fields: list[tuple[str, str]] = [("title", "{{" + tex(plain(paper.title)) + "}}")]
-    if isinstance(paper.authors, tuple) and paper.authors:
-        fields.append(("author", "{" + " and ".join(tex(a) for a in paper.authors) + "}"))
+    if paper.authors:
+        fields.append(("author", "{" + " and ".join(_bib_name(a) for a in paper.authors) + "}"))
     if paper.date:
         fields.append(("year", f"{{{paper.date.year}}}"))
         fields.append(("month", BIB_MONTHS[paper.date.month - 1]))
-    if config.site_url and (url := _bib_url(page_url(paper, config))):
-        fields.append(("url", "{" + url + "}"))
+    if paper.venue:
+        fields.append(("howpublished", "{" + tex(paper.venue) + "}"))
+    if paper.arxiv:
+        fields.append(("eprint", "{" + tex(paper.arxiv) + "}"))
+        fields.append(("archivePrefix", "{arXiv}"))
+    if paper.doi and _BIB_VERBATIM.fullmatch(paper.doi):  # biblatex reads it verbatim
+        fields.append(("doi", "{" + paper.doi + "}"))
+    # The paper itself where known (the curator's URL, else arXiv), else its page here.
+    for url in (paper.url, paper.arxiv and arxiv_abs(paper.arxiv),
+                config.site_url and page_url(paper, config)):
+        if url and (url := _bib_url(url)):
+            fields.append(("url", "{" + url + "}"))
+            break
     code = [u for link in code_links(paper) if (u := _bib_url(link))]
     if code:
         fields.append(("note", "{Code: " + ", ".join(rf"\url{{{u}}}" for u in code) + "}"))

@@ -34,14 +34,18 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def paper_record(paper: Paper, tag_names: dict[str, str]) -> dict:
     """One paper as the dataset publishes it; `url` is the page's path from the site root."""
-    authors = list(paper.authors) if isinstance(paper.authors, tuple) else paper.authors
     return {
         "slug": paper.slug,
         "title": paper.title,
         "abstract": paper.abstract,
         "date": paper.date.isoformat() if paper.date else None,
         "upvotes": paper.upvotes,
-        "authors": authors,
+        "authors": list(paper.authors),
+        "author_count": paper.author_count,
+        "arxiv": paper.arxiv,
+        "doi": paper.doi,
+        "venue": paper.venue,
+        "paper_url": urls.safe_link(paper.url) if paper.url else None,
         "organization": paper.organization,
         "links": [link for u in paper.links if (link := urls.safe_link(u))],
         "tags": list(dict.fromkeys(tag_names[slugify(t)] for t in paper.tags)),
@@ -144,9 +148,8 @@ def _feed(site: Site, papers: tuple[Paper, ...], config: Config, path: str, alte
         stamp = _stamp(paper.date) if paper.date else updated
         SubElement(entry, "published").text = stamp
         SubElement(entry, "updated").text = stamp
-        if isinstance(paper.authors, tuple):
-            for name in paper.authors:
-                SubElement(SubElement(entry, "author"), "name").text = _xml_text(name)
+        for name in paper.authors:
+            SubElement(SubElement(entry, "author"), "name").text = _xml_text(name)
         for slug in dict.fromkeys(slugify(t) for t in paper.tags):
             SubElement(entry, "category", term=slug, label=_xml_text(names[slug]))
         if paper.abstract:

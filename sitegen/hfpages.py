@@ -24,10 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bs4 import BeautifulSoup, SoupStrainer
+from sitegen.dumps import DumpPaper, DumpResult, Problem, extract_links
+from sitegen.model import arxiv_id, title_key
 
-# Old-style (hep-th/9901001) and new-style (2509.12345, with an optional version) arXiv ids.
-_ARXIV = re.compile(r"(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?\Z")
 _ISO_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
 _HTTP = re.compile(r"https?://[^\s<>\"'`]+\Z", re.I)
 LIST_KEYS = ("dailyPapers", "searchResults")
@@ -66,8 +65,41 @@ def looks_like_html(raw: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<!-- saved from"))
 
 
+def is_saved_page(name: str, raw: bytes) -> bool:
+    """A dump to read as a saved page, never as text: by its name or by its content."""
+    return name.lower().endswith((".html", ".htm")) or looks_like_html(raw)
+
+
+def read_html_dump(name: str, raw: bytes) -> DumpResult:
+    """A saved page as a dump (layout "html"): its papers in page order, with their ids and
+    author names; problems as `file:line: problem (what was done)`."""
+    page = read_saved_page(raw)
+    result = DumpResult(name=name, layout="html")
+    result.problems.extend(Problem(name, line, message) for line, message in page.problems)
+    for saved in page.papers:
+        result.papers.append(DumpPaper(
+            title=saved.title, line=saved.line, abstract=saved.abstract, date=saved.date,
+            upvotes=saved.upvotes, authors=len(saved.authors) or None,
+            organization=saved.organization,
+            links=tuple(dict.fromkeys((*saved.links, *extract_links(saved.abstract)))),
+            source=name, key=title_key(saved.title) or saved.title,
+            arxiv=saved.arxiv, author_names=saved.authors))
+        if saved.withdrawn:
+            result.problems.append(Problem(name, saved.line, (
+                f"{saved.title[:60]!r} is withdrawn from arXiv; imported (set `hidden: true` "
+                "in its page to leave it out)")))
+    if not page.papers and not page.problems:
+        result.problems.append(Problem(name, None, "no papers found; nothing imported"))
+    if page.date:
+        result.notes.append(f"a listing of {page.date.isoformat()}")
+    return result
+
+
 def read_saved_page(raw: bytes) -> SavedPage:
     """Every paper in the page's hydration data. Never raises for bad content."""
+    # Imported here: it costs a few hundred ms, and most reviews have no saved page.
+    from bs4 import BeautifulSoup, SoupStrainer
+
     # Only the hydrated elements are parsed: a saved page is mostly markup and scripts.
     only = SoupStrainer("div", attrs={"data-target": True, "data-props": True})
     soup = BeautifulSoup(raw, "html.parser", parse_only=only)
@@ -111,6 +143,12 @@ def read_saved_page(raw: bytes) -> SavedPage:
     return SavedPage(tuple(papers), tuple(problems), day)
 
 
+def read_item(item: Any) -> SavedPaper | None:
+    """One entry shaped as the hydration data's (`{"paper": {…}}`), as the paper search
+    API also answers; None when it has no title."""
+    return _paper(item, 0)
+
+
 def _paper(item: Any, line: int) -> SavedPaper | None:
     if not isinstance(item, dict):
         return None
@@ -125,7 +163,7 @@ def _paper(item: Any, line: int) -> SavedPaper | None:
         title=title,
         line=line,
         abstract=_text(paper.get("summary")) or _text(item.get("summary")),
-        arxiv=arxiv if _ARXIV.match(arxiv) else None,
+        arxiv=arxiv_id(arxiv) if arxiv else None,
         authors=_authors(paper.get("authors")),
         date=_date(paper.get("publishedAt")) or _date(item.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),

@@ -23,6 +23,7 @@ from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.dumps import DumpResult, Problem, read_dump
 from sitegen.errors import SitegenError
+from sitegen.hfpages import is_saved_page, read_html_dump
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
 from sitegen.parallel import Background
@@ -263,7 +264,8 @@ def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, byte
     for path, raw in dumps:
         captured = config.dump_settings(path.name).captured
         key = (path.name, digests[path.name], str(captured))
-        result = old.get(key) or read_dump(path, captured, raw)
+        result = old.get(key) or (read_html_dump(path.name, raw) if is_saved_page(
+            path.name, raw) else read_dump(path, captured, raw))
         keep[key] = result
         results.append(result)
     cache.save("dumps", keep)
@@ -335,7 +337,9 @@ def _to_paper(paper: Merged, tagger: Tagger) -> Paper:
         abstract=abstract,
         date=paper.newest("date"),
         upvotes=paper.newest("upvotes"),
-        authors=paper.newest("authors"),
+        authors=paper.author_names,
+        author_count=len(paper.author_names) or paper.newest("authors"),
+        arxiv=paper.arxiv,
         organization=paper.newest("organization"),
         links=paper.links,
         sources=paper.sources,

@@ -1,7 +1,9 @@
 """The same paper from several dumps -> one record with the richest metadata.
 
-Papers match on their title key (case, accents and punctuation ignored). Two entries with the
-same title but clearly different abstracts are different papers and stay apart.
+Papers match by arXiv id when both entries have one (a saved HTML page gives ids, a text dump
+does not), else on their title key (case, accents and punctuation ignored). Two entries with
+the same title but different ids, or clearly different abstracts, are different papers and
+stay apart.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from sitegen.dumps import DumpPaper
-from sitegen.model import title_key
+from sitegen.model import arxiv_key, title_key
 
 
 @dataclass
@@ -49,6 +51,14 @@ class Merged:
     def sources(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.source for p in self.seen))
 
+    @property
+    def arxiv(self) -> str | None:
+        return self.newest("arxiv")
+
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        return self.newest("author_names") or ()
+
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", text.lower()))
@@ -68,18 +78,27 @@ def same_paper(a: str, b: str) -> bool:
 def merge(dumps: list[list[DumpPaper]]) -> list[Merged]:
     """Group papers from dumps given oldest first; order of result = order first seen."""
     groups: dict[str, list[Merged]] = {}
+    by_id: dict[str, Merged] = {}
     order: list[Merged] = []
     for papers in dumps:
         for paper in papers:
+            ident = arxiv_key(paper.arxiv) if paper.arxiv else None
             base = paper.key or title_key(paper.title) or paper.title
             candidates = groups.setdefault(base, [])
-            for merged in candidates:
-                if same_paper(merged.abstract, paper.abstract):
-                    merged.seen.append(paper)
-                    break
-            else:
+            merged = by_id.get(ident) if ident else None
+            if merged is None:
+                for candidate in candidates:
+                    known = candidate.arxiv
+                    if (not (ident and known) or arxiv_key(known) == ident) and same_paper(
+                            candidate.abstract, paper.abstract):
+                        merged = candidate
+                        break
+            if merged is None:
                 key = base if not candidates else f"{base} #{len(candidates) + 1}"
-                merged = Merged(key=key, seen=[paper])
+                merged = Merged(key=key)
                 candidates.append(merged)
                 order.append(merged)
+            merged.seen.append(paper)
+            if ident:
+                by_id.setdefault(ident, merged)
     return order

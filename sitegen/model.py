@@ -36,12 +36,31 @@ def title_key(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", anyascii(title).lower()).strip()
 
 
+# New-style (2509.12345) and old-style (hep-th/9901001) arXiv ids, with an optional version.
+_ARXIV_ID = re.compile(r"(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?\Z")
+_ARXIV_PREFIX = re.compile(r"arxiv:\s*", re.I)
+
+
+def arxiv_id(text: str) -> str | None:
+    """'2509.12345', 'arXiv:2509.12345v2', 'hep-th/9901001' -> the id as written (without
+    an 'arXiv:' prefix); None when it is not an arXiv id."""
+    text = _ARXIV_PREFIX.sub("", text.strip(), count=1)
+    return text if _ARXIV_ID.match(text) else None
+
+
+def arxiv_key(identifier: str) -> str:
+    """Identity of an arXiv id: every version of a paper is the same paper."""
+    return re.sub(r"v\d+\Z", "", identifier)
+
+
 @dataclass(frozen=True)
 class Paper:
     """One paper: what the dumps say, plus what the curator added.
 
     `slug` never changes once the page exists. `sources` lists dump file names,
-    the dump it was first seen in first. `authors` is a count, or names when known.
+    the dump it was first seen in first. `authors` holds names when known (a saved page, the
+    curator); `author_count` is known more often (text dumps say "4 authors") and is the
+    number of names when only those are given. `arxiv` is an id as arxiv_id() reads it.
     """
 
     slug: str
@@ -49,7 +68,13 @@ class Paper:
     abstract: str = ""
     date: dt.date | None = None
     upvotes: int | None = None
-    authors: int | tuple[str, ...] | None = None
+    authors: tuple[str, ...] = ()
+    # Keyword-only: added later, so positional Paper(...) calls keep their meaning.
+    author_count: int | None = field(default=None, kw_only=True)
+    arxiv: str | None = field(default=None, kw_only=True)
+    doi: str | None = field(default=None, kw_only=True)
+    venue: str | None = field(default=None, kw_only=True)
+    url: str | None = field(default=None, kw_only=True)
     organization: str | None = None
     links: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -60,15 +85,13 @@ class Paper:
     hidden: bool = False
     extra: dict = field(default_factory=dict, compare=True)
 
+    def __post_init__(self) -> None:
+        if self.authors and self.author_count is None:
+            object.__setattr__(self, "author_count", len(self.authors))
+
     @property
     def first_seen(self) -> str | None:
         return self.sources[0] if self.sources else None
-
-    @property
-    def author_count(self) -> int | None:
-        if isinstance(self.authors, tuple):
-            return len(self.authors)
-        return self.authors
 
 
 @dataclass(frozen=True)

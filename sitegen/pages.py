@@ -16,7 +16,6 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,18 @@ import yaml
 
 from sitegen import frontmatter
 from sitegen.errors import SourceError
-from sitegen.model import UNTAGGED, Paper, title_key
+from sitegen.model import UNTAGGED, Paper, arxiv_id, title_key
 
 IMPORTED = "imported"
 # Fields the importer owns until the curator changes them, in front-matter order.
-IMPORT_FIELDS = ("title", "date", "upvotes", "authors", "organization", "links", "abstract")
-KNOWN = (*IMPORT_FIELDS, "tags", "sources", "status", "rating", "hidden")
+IMPORT_FIELDS = ("title", "arxiv", "date", "upvotes", "authors", "organization", "links",
+                 "abstract")
+# Import fields fingerprinted only once the importer has a value for them (fields added
+# later, so that pages written before them keep their `imported:` record as it is).
+_FINGERPRINTED_WHEN_SET = frozenset(("arxiv",))
+# What only the curator writes, after the import fields.
+CURATOR_FIELDS = ("doi", "venue", "url")
+KNOWN = (*IMPORT_FIELDS, *CURATOR_FIELDS, "tags", "sources", "status", "rating", "hidden")
 _NOT_EXTRA = frozenset((*KNOWN, IMPORTED))
 _OPEN = re.compile(r"---[ \t]*\r?\n")
 _CLOSE = re.compile(r"---[ \t]*\r?\n?")
@@ -109,21 +114,72 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(s.strip() for s in str(value).split(",") if s.strip())
 
 
-def _authors(value: Any, path: Path) -> int | tuple[str, ...] | None:
+def _authors(value: Any, path: Path) -> tuple[tuple[str, ...], int | None]:
+    """`authors:` holds names (a list) or, as text dumps give it, a count: (names, count)."""
     if isinstance(value, (list, tuple)):
-        return _strings(value)
-    return _int(value, "authors", path)
+        names = tuple(" ".join(str(v).split()) for v in value if v not in (None, ""))
+        return names, len(names) or None
+    if isinstance(value, str) and not value.strip().isdigit() and value.strip():
+        raise SourceError(path, f"authors: expected a list of names, e.g. [Ada Lovelace, "
+                          f"Alan Turing], or a number, got {value!r}")
+    return (), _int(value, "authors", path)
+
+
+def _arxiv(value: Any, path: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, float) and len(repr(value).partition(".")[2]) <= 5:
+        # YAML reads an unquoted 2509.12340 as the number 2509.1234: its digits are
+        # YYMM.NNNNN since 2015, YYMM.NNNN before.
+        value = f"{value:010.5f}" if value >= 1501 else f"{value:09.4f}"
+    found = arxiv_id(str(value)) if isinstance(value, (str, float)) else None
+    if found is None:
+        raise SourceError(path, f"arxiv: {value!r} is not an arXiv id (write it as "
+                          "'2509.12345' or 'hep-th/9901001')")
+    return found
+
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+\Z")
+_DOI_PREFIX = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_WEB = re.compile(r"https?://[^\s<>\"'`]+\.[^\s<>\"'`]+\Z", re.I)
+
+
+def _doi(value: Any, path: Path) -> str | None:
+    """A DOI as written, its https://doi.org/ or doi: prefix taken off."""
+    if value in (None, ""):
+        return None
+    text = _DOI_PREFIX.sub("", str(value).strip(), count=1)
+    if not _DOI.match(text):
+        raise SourceError(path, f"doi: {value!r} is not a DOI (write it as "
+                          "10.1234/abcd or https://doi.org/10.1234/abcd)")
+    return text
+
+
+def _web(value: Any, key: str, path: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not _WEB.match(text):
+        raise SourceError(path, f"{key}: {value!r} is not a web address (write it as "
+                          "https://...)")
+    return text
 
 
 def paper_from_meta(slug: str, meta: dict[str, Any], body: str, path: Path) -> Paper:
     extra = {k: v for k, v in meta.items() if k not in _NOT_EXTRA}
+    authors, author_count = _authors(meta.get("authors"), path)
     return Paper(
         slug=slug,
         title=_str(meta.get("title")).strip() or slug,
         abstract=_str(meta.get("abstract")),
         date=_date(meta.get("date"), path),
         upvotes=_int(meta.get("upvotes"), "upvotes", path),
-        authors=_authors(meta.get("authors"), path),
+        authors=authors,
+        author_count=author_count,
+        arxiv=_arxiv(meta.get("arxiv"), path),
+        doi=_doi(meta.get("doi"), path),
+        venue=_str(meta.get("venue")).strip() or None,
+        url=_web(meta.get("url"), "url", path),
         organization=_str(meta.get("organization")) or None,
         links=_strings(meta.get("links")),
         sources=_strings(meta.get("sources")),
@@ -219,8 +275,18 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _import_value(paper: Paper, name: str) -> Any:
+    """A field as the front matter holds it: `authors:` is the names, else the count."""
+    if name == "authors":
+        return paper.authors or paper.author_count
+    return getattr(paper, name)
+
+
 def _field_value(paper: Paper, name: str) -> Any:
-    value = getattr(paper, name)
+    return _plain(_import_value(paper, name))
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     if isinstance(value, dt.date):
@@ -232,7 +298,7 @@ def page_meta(paper: Paper, imported: dict[str, Any] | None) -> dict[str, Any]:
     """The front matter of a page as written: known keys in a fixed order, then the curator's
     own keys, then the import fingerprints; empty values are left out so pages stay short."""
     meta: dict[str, Any] = {}
-    for name in (*IMPORT_FIELDS[:-1], "tags", "sources", "status", "rating"):
+    for name in (*IMPORT_FIELDS[:-1], *CURATOR_FIELDS, "tags", "sources", "status", "rating"):
         value = _field_value(paper, name)
         if value not in (None, "", []):
             meta[name] = value
@@ -302,7 +368,8 @@ def _fingerprints(imported: Paper, key: str | None = None,
 def import_fingerprints(imported: Paper) -> dict[str, Any]:
     """The `imported:` record without its key: it depends on the paper alone, so it can be
     computed away from the page (the importer does so in a second process)."""
-    record = {name: fingerprint(_field_value(imported, name)) for name in IMPORT_FIELDS}
+    record = {name: fingerprint(_field_value(imported, name)) for name in IMPORT_FIELDS
+              if name not in _FINGERPRINTED_WHEN_SET or getattr(imported, name)}
     record["tags"] = sorted(set(imported.tags) - {UNTAGGED})
     return record
 
@@ -326,7 +393,7 @@ def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
     record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
     changes: dict[str, Any] = {}
     for name in IMPORT_FIELDS:
-        mine, theirs = getattr(current, name), getattr(imported, name)
+        mine, theirs = _import_value(current, name), _import_value(imported, name)
         if theirs in (None, "", ()) or theirs == mine:
             continue  # nothing to bring in: the fingerprint need not be computed
         if name in record:
@@ -345,11 +412,20 @@ def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
     new_record = _fingerprints(imported, record.get("key"), fields)
     if not changes and new_record == record:
         return None
-    values = {name: _field_value(replace(current, **changes), name) for name in changes}
+    values = {name: _plain(value) for name, value in changes.items()}
     if "date" in values:
         values["date"] = changes["date"]
     values[IMPORTED] = new_record
     return values
+
+
+def importer_owns(current: Paper, meta: dict[str, Any], name: str) -> bool:
+    """Whether an import field may still be filled in by a tool: its value is what the
+    importer last wrote (as update_values() decides), or empty."""
+    record = meta.get(IMPORTED) if isinstance(meta.get(IMPORTED), dict) else {}
+    if name in record:
+        return fingerprint(_field_value(current, name)) == record[name]
+    return _import_value(current, name) in (None, "", ())
 
 
 def set_keys(text: str, values: dict[str, Any]) -> str:

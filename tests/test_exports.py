@@ -84,7 +84,9 @@ def test_csv_has_a_row_per_paper_with_what_the_dumps_say(example, papers):
     for row, paper in zip(rows, papers, strict=True):
         assert row["date"] == (paper.date.isoformat() if paper.date else "")
         assert row["upvotes"] == ("" if paper.upvotes is None else str(paper.upvotes))
-        assert row["authors"] == ("" if paper.authors is None else str(paper.authors))
+        assert row["authors"] == "; ".join(paper.authors)
+        assert row["author_count"] == ("" if paper.author_count is None
+                                       else str(paper.author_count))
         assert row["url"] == f"{SITE_URL}papers/{paper.slug}/"
         assert row["first_seen"] == paper.sources[0]
         assert row["has_code"] == ("yes" if exports.code_links(paper) else "no")
@@ -183,6 +185,33 @@ def test_bibtex_escapes_what_latex_would_run_and_keeps_names_when_known(tmp_path
     assert fields["keywords"] == r"T\&C"
     assert fields["abstract"] == r"Abstract \textbraceright{} \textbraceleft{} unbalanced"
     assert entry.count("{") == entry.count("}")
+
+
+def test_bibtex_cites_arxiv_papers_with_eprint_doi_and_the_paper_url(tmp_path):
+    config = load_config(tmp_path / "config.yml", site_url="https://x.org/r/")
+    paper = Paper("g", "Grokking", "A.", dt.date(2025, 9, 15), arxiv="2509.12345",
+                  authors=("Ada Lovelace", "Smith and Sons Ltd", "José Ñúñez"),
+                  doi="10.1234/ab.5", venue="ICLR 2025 & friends")
+    fields = bib_entries(exports.bibtex_entry(paper, config, {}))["g"]
+    assert fields["author"] == "Ada Lovelace and {Smith and Sons Ltd} and José Ñúñez"
+    assert (fields["year"], fields["month"]) == ("2025", "sep")
+    assert (fields["eprint"], fields["archivePrefix"]) == ("2509.12345", "arXiv")
+    assert fields["doi"] == "10.1234/ab.5"
+    assert fields["url"] == "https://arxiv.org/abs/2509.12345"
+    assert fields["howpublished"] == r"ICLR 2025 \& friends"
+    curated = bib_entries(exports.bibtex_entry(
+        Paper("p", "P", url="https://example.org/p"), config, {}))["p"]
+    assert curated["url"] == "https://example.org/p" and "eprint" not in curated
+
+
+def test_csv_row_has_ids_names_and_curator_fields(tmp_path):
+    config = load_config(tmp_path / "config.yml")
+    paper = Paper("g", "Grokking", arxiv="2509.12345", authors=("Ada Lovelace", "Alan Turing"),
+                  doi="10.1234/ab.5", venue="ICLR", url="https://example.org/p", tags=("t",))
+    row = dict(zip(exports.CSV_COLUMNS, exports.csv_row(paper, {"t": "T"}, config), strict=True))
+    assert (row["authors"], row["author_count"], row["arxiv"], row["doi"], row["venue"],
+            row["paper_url"]) == ("Ada Lovelace; Alan Turing", "2", "2509.12345",
+                                  "10.1234/ab.5", "ICLR", "https://example.org/p")
 
 
 # ---------------------------------------------------------------- the citation on a paper page

@@ -37,7 +37,9 @@ def config(tmp_path: Path):
 NEW = Paper("new", "New " + EVIL, "Abstract " + EVIL + "\x0b", dt.date(2025, 4, 30), 12,
             ("Ann", "Bo"), "Lab", ("https://github.com/x/y", "javascript:alert(1)"),
             ("000.txt", "001.txt"), ("theory",))
-OLD = Paper("old", "Old", "Old abstract", dt.date(2023, 1, 2), authors=3, tags=("theory",))
+OLD = Paper("old", "Old", "Old abstract", dt.date(2023, 1, 2), author_count=3,
+            arxiv="2301.00002", doi="10.1234/x", venue="ICLR", url="https://x.org/p",
+            tags=("theory",))
 UNDATED = Paper("undated", "Undated")
 
 
@@ -45,13 +47,18 @@ def test_papers_json_has_exactly_the_contract_fields(config):
     records = json.loads(feeds.papers_json(make_site(NEW, OLD, UNDATED)))
     assert [r["slug"] for r in records] == ["new", "old", "undated"]
     assert set(records[0]) == {"slug", "title", "abstract", "date", "upvotes", "authors",
+                               "author_count", "arxiv", "doi", "venue", "paper_url",
                                "organization", "links", "tags", "sources", "url"}
     assert records[0] == {
         "slug": "new", "title": NEW.title, "abstract": NEW.abstract, "date": "2025-04-30",
-        "upvotes": 12, "authors": ["Ann", "Bo"], "organization": "Lab",
+        "upvotes": 12, "authors": ["Ann", "Bo"], "author_count": 2, "arxiv": None,
+        "doi": None, "venue": None, "paper_url": None, "organization": "Lab",
         "links": ["https://github.com/x/y"], "tags": ["theory"],
         "sources": ["000.txt", "001.txt"], "url": "papers/new/"}
-    assert records[1]["authors"] == 3 and records[2]["date"] is None
+    assert (records[1]["authors"], records[1]["author_count"]) == ([], 3)
+    assert (records[1]["arxiv"], records[1]["doi"], records[1]["venue"],
+            records[1]["paper_url"]) == ("2301.00002", "10.1234/x", "ICLR", "https://x.org/p")
+    assert records[2]["date"] is None
 
 
 def test_feed_holds_the_newest_papers_with_text_that_stays_text(config):

@@ -57,7 +57,7 @@ def test_example_import_counts_and_summary(project):
 def test_paper_in_two_dumps_gets_the_richest_record(imported):
     paper, _ = pages.read_page(imported / "content" / "papers" / f"{OGEN}.md")
     assert paper.sources == ("001_656ca8ac3a07a669.txt", "003_2e1a8a6ed9af9c8c.txt")
-    assert (paper.date, paper.upvotes, paper.authors) == (dt.date(2024, 1, 29), 1, 4)
+    assert (paper.date, paper.upvotes, paper.author_count) == (dt.date(2024, 1, 29), 1, 4)
     sharp, _ = pages.read_page(imported / "content" / "papers" / f"{SHARPNESS}.md")
     assert sharp.links == ("https://github.com/tml-epfl/sharpness-vs-generalization",)
 

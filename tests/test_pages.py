@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -42,12 +41,58 @@ def test_any_abstract_round_trips(tmp_path_factory, abstract):
     assert write_read(folder, paper).abstract == abstract
 
 
-def test_full_record_round_trips(tmp_path):
+@pytest.mark.parametrize("authors", [{"author_count": 5}, {"authors": ("Ann Lee", "Bo Li")}])
+def test_full_record_round_trips(tmp_path, authors):
     paper = Paper(slug="p", title="T", abstract="A.", date=dt.date(2024, 2, 29), upvotes=3,
-                  authors=5, organization="Org", links=("https://x.org/a",),
+                  **authors, arxiv="2509.12340", doi="10.1234/ab.5", venue="ICLR 2025",
+                  url="https://example.org/p", organization="Org", links=("https://x.org/a",),
                   sources=("000.txt", "001.txt"), tags=("x", "y"), notes="## Notes\n\nHi.",
-                  status="read", rating=4, hidden=True, extra={"venue": "ICLR"})
+                  status="read", rating=4, hidden=True, extra={"mine": "kept"})
     assert write_read(tmp_path, paper) == paper
+
+
+CURATED = """---
+title: T
+arxiv: 2509.12340
+authors: [Ada Lovelace, Alan Turing]
+doi: https://doi.org/10.1234/ab.5
+venue: ICLR 2025
+url: https://example.org/p
+abstract: A.
+---
+"""
+
+
+def test_curator_fields_are_read(tmp_path):
+    path = tmp_path / "p.md"
+    path.write_text(CURATED, encoding="utf-8")
+    paper, _ = pages.read_page(path)
+    assert (paper.arxiv, paper.authors, paper.author_count, paper.doi, paper.venue,
+            paper.url) == ("2509.12340", ("Ada Lovelace", "Alan Turing"), 2, "10.1234/ab.5",
+                           "ICLR 2025", "https://example.org/p")
+    assert paper.extra == {}
+    path.write_text(CURATED.replace("arxiv: 2509.12340", "arxiv: 'arXiv:hep-th/9901001v2'")
+                    .replace("authors: [Ada Lovelace, Alan Turing]", "authors: 3"))
+    paper, _ = pages.read_page(path)
+    assert (paper.arxiv, paper.authors, paper.author_count) == ("hep-th/9901001v2", (), 3)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("arxiv: 2509.123456", "arxiv: 2509.123456 is not an arXiv id"),
+    ("arxiv: arxiv.org/abs/x", "arxiv: 'arxiv.org/abs/x' is not an arXiv id"),
+    ("doi: 1234/x", "doi: '1234/x' is not a DOI"),
+    ("url: javascript:alert(1)", "url: 'javascript:alert(1)' is not a web address"),
+    ("authors: Ada Lovelace, Alan Turing", "authors: expected a list of names"),
+])
+def test_bad_curator_fields_are_one_line_errors_at_their_line(tmp_path, line, message):
+    from sitegen.site import _load_papers
+
+    path = tmp_path / "p.md"
+    path.write_text(f"---\ntitle: T\n{line}\nabstract: A.\n---\n", encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        _load_papers(tmp_path, None)
+    assert caught.value.line == 3 and caught.value.message.startswith(message)
+    assert "\n" not in str(caught.value)
 
 
 def test_update_keeps_comments_order_and_formatting(tmp_path):
@@ -132,7 +177,7 @@ def _reference_update(current, meta, imported, text):
     record = meta.get(pages.IMPORTED) if isinstance(meta.get(pages.IMPORTED), dict) else {}
     changes = {}
     for name in pages.IMPORT_FIELDS:
-        mine, theirs = getattr(current, name), getattr(imported, name)
+        mine, theirs = pages._import_value(current, name), pages._import_value(imported, name)
         if name in record:
             untouched = pages.fingerprint(pages._field_value(current, name)) == record[name]
         else:
@@ -150,7 +195,7 @@ def _reference_update(current, meta, imported, text):
         new_record["key"] = record["key"]
     if not changes and new_record == record:
         return None
-    values = {name: pages._field_value(replace(current, **changes), name) for name in changes}
+    values = {name: pages._plain(value) for name, value in changes.items()}
     if "date" in values:
         values["date"] = changes["date"]
     values[pages.IMPORTED] = new_record
@@ -163,7 +208,9 @@ _PAPERS = st.builds(
     abstract=st.sampled_from(["", "A.", "B b."]),
     date=st.sampled_from([None, dt.date(2024, 1, 2), dt.date(2023, 5, 6)]),
     upvotes=st.sampled_from([None, 0, 3, 12]),
-    authors=st.sampled_from([None, 2, 5, ("Ann", "Bo")]),
+    authors=st.sampled_from([(), ("Ann", "Bo"), ("Ann",)]),
+    author_count=st.sampled_from([None, 2, 5]),
+    arxiv=st.sampled_from([None, "2509.12345", "2509.12346"]),
     organization=st.sampled_from([None, "Org", "Lab"]),
     links=st.sampled_from([(), ("https://a.org",), ("https://a.org", "https://b.org")]),
     sources=st.sampled_from([(), ("000.txt",), ("001.txt", "000.txt")]),
