@@ -243,11 +243,9 @@ def date_label(paper: Paper) -> str:
 
 
 def _authors(paper: Paper) -> str:
-    if isinstance(paper.authors, tuple):
+    if paper.authors:
         return ", ".join(paper.authors)
-    if paper.authors is None:
-        return ""
-    return plural(paper.authors, "author")
+    return plural(paper.author_count, "author") if paper.author_count else ""
 
 
 def plural(count: int, word: str) -> str:
