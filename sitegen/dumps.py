@@ -111,8 +111,6 @@ def decode(raw: bytes) -> tuple[str | None, str, list[LineProblem]]:
     try:
         text, problems = raw.decode("utf-8"), []
     except UnicodeDecodeError:
-        if b"\x00" in raw:
-            return None, "binary", [(None, BINARY)]
         text, enc, problems = _mixed_utf8(raw, enc)
     if _looks_binary(text):
         return None, "binary", [(None, BINARY)]
@@ -161,8 +159,8 @@ def _mixed_utf8(raw: bytes, enc: str) -> tuple[str, str, list[LineProblem]]:
                                          "\ufffd (correct the line in the dump)"))
     problems = _summed_up(problems, "not UTF-8")
     if cut:
-        problems.append((None, "ends in the middle of a character (truncated copy?); the "
-                               "broken byte was dropped"))
+        problems.append((len(parts) // 2 + 1, "ends in the middle of a character (truncated "
+                                              "copy?); the broken byte was dropped"))
     return "".join(parts), enc, problems
 
 
@@ -208,8 +206,10 @@ def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
+    # A few control characters (a NUL included) are damage to strip and report line by
+    # line; many are a file that is not text.
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    return "\x00" in sample or control > len(sample) * 0.05
+    return control > len(sample) * 0.05
 
 
 # ---------------------------------------------------------------- lines
