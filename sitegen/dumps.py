@@ -151,12 +151,12 @@ def _mixed_utf8(raw: bytes, enc: str) -> tuple[str, str, list[LineProblem]]:
         if not _NON_ASCII.search(line) and _CP1252_UNDEFINED.isdisjoint(data):
             parts[i] = _cp1252(data)  # plainly Windows-1252: no UTF-8 character on the line
             shown = _some(ch for ch in parts[i] if ord(ch) > 0x7f)
-            problems.append((i // 2 + 1, f"not UTF-8 ({stray}); read as Windows-1252 "
-                                         f"({shown}) (save the dump as UTF-8 to be sure)"))
+            problems.append((i // 2 + 1, f"not UTF-8: {stray}; read as Windows-1252: "
+                                         f"{shown} (save the dump as UTF-8 to be sure)"))
         else:
             parts[i] = _ESCAPED.sub("\ufffd", line)
-            problems.append((i // 2 + 1, f"bytes that are not UTF-8 ({stray}) replaced by "
-                                         "\ufffd (correct the line in the dump)"))
+            problems.append((i // 2 + 1, f"not UTF-8: {stray}; replaced by \ufffd (correct "
+                                         "the line in the dump)"))
     problems = _summed_up(problems, "not UTF-8")
     if cut:
         problems.append((len(parts) // 2 + 1, "ends in the middle of a character (truncated "

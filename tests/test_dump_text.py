@@ -48,9 +48,9 @@ def test_windows_1252_bytes_in_utf8_dumps_import_the_same_pages(project, _import
     report = import_dumps(load_config(project / "config.yml"))
     assert pages(project) == pages(_imported_example)
     assert [str(p) for p in report.problems] == [
-        f"{FLAT}:125: not UTF-8 (0xF6); read as Windows-1252 (ö) (save the dump as UTF-8 "
+        f"{FLAT}:125: not UTF-8: 0xF6; read as Windows-1252: ö (save the dump as UTF-8 "
         "to be sure)",
-        f"{CARDS_META}:73: not UTF-8 (0x95); read as Windows-1252 (•) (save the dump as "
+        f"{CARDS_META}:73: not UTF-8: 0x95; read as Windows-1252: • (save the dump as "
         "UTF-8 to be sure)"]
 
 
@@ -66,7 +66,7 @@ def test_a_stray_byte_after_an_import_never_duplicates_a_page(imported):
     changed = [name for name in after if after[name] != before[name]]
     assert len(changed) == 1 and "fine–tuning" in after[changed[0]].decode()  # its abstract
     warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
-    assert warnings == [f"warning: {FLAT}:128: not UTF-8 (0x96); read as Windows-1252 (–) "
+    assert warnings == [f"warning: {FLAT}:128: not UTF-8: 0x96; read as Windows-1252: – "
                         "(save the dump as UTF-8 to be sure)"]
 
 
