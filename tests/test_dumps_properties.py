@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +11,8 @@ from sitegen.dumps import decode, parse_dump, read_dump
 from sitegen.model import title_key
 from tests.test_dumps import CARDS, CARDS_META, DUMPS, FLAT
 
+# What no dump text may keep: tests/test_dump_text.py checks it reaches no output.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
 CARD_PAPERS = read_dump(CARDS_META).papers
 FLAT_PAPERS = read_dump(FLAT).papers[:40]
 
@@ -98,14 +102,19 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory, data):
     path.write_bytes(data)
     result = read_dump(path)
     for problem in result.problems:
-        assert "\n" not in str(problem)
+        assert "\n" not in str(problem) and not CONTROL.search(str(problem))
+    for paper in result.papers:
+        assert not CONTROL.search(paper.title + paper.abstract + (paper.organization or ""))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=3000))
+@example("Title\x00\x1b\u2028\n\x85We study it. And more of it, with twelve words or so here.")
 def test_arbitrary_text_never_crashes_and_every_paper_has_a_title(text):
     for paper in parse_dump(text, "t.txt").papers:
         assert paper.title.strip()
+        for value in (paper.title, paper.abstract, paper.organization or "", *paper.links):
+            assert not CONTROL.search(value)
 
 
 # ---------------------------------------------------------------- one stray byte
