@@ -88,51 +88,110 @@ class DumpResult:
 
 # ---------------------------------------------------------------- decoding
 
-def decode(raw: bytes) -> tuple[str | None, str, str | None]:
-    """(text, encoding, problem). text is None when the bytes are not text at all."""
-    if raw.startswith(codecs.BOM_UTF8):
-        text, enc = _utf8(raw[3:]), "utf-8-sig"
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+# What decoding or cleaning reports about one line (None: the whole file).
+LineProblem = tuple[int | None, str]
+BINARY = "binary data, not text; skipped (is this a dump?)"
+# Lines reported one by one; past this, one line sums up the rest.
+REPORTED_LINES = 5
+
+
+def decode(raw: bytes) -> tuple[str | None, str, list[LineProblem]]:
+    """(text, encoding, problems). text is None when the bytes are not text at all.
+
+    UTF-8 is decoded line by line: a stray byte (a character pasted from a Windows-1252
+    source, a damaged copy) spoils its own line only, never the whole dump into mojibake.
+    Only a file mostly not UTF-8 is read as Windows-1252 whole."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _utf16(raw, "utf-16")
-    elif len(raw) >= 4 and raw[1::2].count(0) > len(raw) // 4 and raw[0::2].count(0) == 0:
+    if len(raw) >= 4 and raw[1::2].count(0) > len(raw) // 4 and raw[0::2].count(0) == 0:
         return _utf16(raw, "utf-16-le")
-    elif len(raw) >= 4 and raw[0::2].count(0) > len(raw) // 4 and raw[1::2].count(0) == 0:
+    if len(raw) >= 4 and raw[0::2].count(0) > len(raw) // 4 and raw[1::2].count(0) == 0:
         return _utf16(raw, "utf-16-be")
-    else:
-        text, enc = _utf8(raw), "utf-8"
-    problem = None
-    if text is None:
-        if b"\x00" in raw:
-            return None, "binary", "binary data, not text; skipped (is this a dump?)"
-        # Windows editors save cp1252; bytes it leaves undefined fall back to Latin-1.
-        text = _cp1252(raw)
-        enc, problem = "cp1252", "not UTF-8; read as Windows-1252 (save it as UTF-8 to be sure)"
-    elif text.endswith("\ufffd"):
-        problem = "ends in the middle of a character (truncated copy?); the broken byte was dropped"
-        text = text.rstrip("\ufffd")
-    if _looks_binary(text):
-        return None, "binary", "binary data, not text; skipped (is this a dump?)"
-    return text, enc, problem
-
-
-def _utf8(raw: bytes) -> str | None:
+    enc = "utf-8"
+    if raw.startswith(codecs.BOM_UTF8):
+        raw, enc = raw[3:], "utf-8-sig"
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(raw) - 3 and exc.reason in ("unexpected end of data",):
-            return raw[: exc.start].decode("utf-8") + "\ufffd"
-        return None
+        text, problems = raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        text, enc, problems = _mixed_utf8(raw, enc)
+    if _looks_binary(text):
+        return None, "binary", [(None, BINARY)]
+    return text, enc, problems
 
 
-def _utf16(raw: bytes, enc: str) -> tuple[str | None, str, str | None]:
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes that are not UTF-8, under surrogateescape
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_LINES = re.compile(r"(\r\n|\r|\n)")  # the line breaks parse_dump counts
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _mixed_utf8(raw: bytes, enc: str) -> tuple[str, str, list[LineProblem]]:
+    """UTF-8 with bytes that are not: each line that is valid UTF-8 is read as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    text = decoder.decode(raw)  # not final: an incomplete last character stays behind
+    cut = decoder.getstate()[0]
+    # Mostly not UTF-8: more than one spot that is not, and they outnumber UTF-8 characters
+    # nine to one. Biased to UTF-8: a cp1252 text rarely holds a valid UTF-8 sequence by
+    # chance, while UTF-8 read as cp1252 has every accent in mojibake (each paper a duplicate).
+    if len(_ESCAPED.findall(text)) > max(1, 9 * len(_NON_ASCII.findall(text))):
+        lines = [no for no, line in enumerate(_LINES.split(text)[0::2], 1)
+                 if _ESCAPED.search(line)]
+        others = {1: "", 2: " and on 1 other line"}.get(
+            len(lines), f" and on {len(lines) - 1} other lines")
+        # Windows editors save cp1252; bytes it leaves undefined fall back to Latin-1.
+        return _cp1252(raw), "cp1252", [(lines[0], (
+            f"not UTF-8 here{others}; whole file read as Windows-1252 (save it as UTF-8 "
+            "to be sure)"))]
+    problems: list[LineProblem] = []
+    parts = _LINES.split(text)
+    for i in range(0, len(parts), 2):
+        line = parts[i]
+        if not _ESCAPED.search(line):
+            continue
+        data = line.encode("utf-8", "surrogateescape")
+        stray = _some(f"0x{b:02X}" for b in data if b > 0x7f)
+        if not _NON_ASCII.search(line) and _CP1252_UNDEFINED.isdisjoint(data):
+            parts[i] = _cp1252(data)  # plainly Windows-1252: no UTF-8 character on the line
+            shown = _some(ch for ch in parts[i] if ord(ch) > 0x7f)
+            problems.append((i // 2 + 1, f"not UTF-8: {stray}; read as Windows-1252: "
+                                         f"{shown} (save the dump as UTF-8 to be sure)"))
+        else:
+            parts[i] = _ESCAPED.sub("\ufffd", line)
+            problems.append((i // 2 + 1, f"not UTF-8: {stray}; replaced by \ufffd (correct "
+                                         "the line in the dump)"))
+    problems = _summed_up(problems, "not UTF-8")
+    if cut:
+        problems.append((len(parts) // 2 + 1, "ends in the middle of a character (truncated "
+                                              "copy?); the broken byte was dropped"))
+    return "".join(parts), enc, problems
+
+
+def _some(items, most: int = 6) -> str:
+    items = list(items)
+    return " ".join(items[:most]) + (" …" if len(items) > most else "")
+
+
+def _summed_up(problems: list[LineProblem], what: str) -> list[LineProblem]:
+    """The first lines one by one, then one line for the rest: a dump damaged on every
+    line must not bury the other warnings."""
+    if len(problems) <= REPORTED_LINES + 1:
+        return problems
+    rest = [str(no) for no, _ in problems[REPORTED_LINES:]]
+    more = ", ".join(rest[:10]) + (", …" if len(rest) > 10 else "")
+    return problems[:REPORTED_LINES] + [(None, f"{what} on {len(rest)} more lines ({more}); "
+                                               "treated the same way")]
+
+
+def _utf16(raw: bytes, enc: str) -> tuple[str | None, str, list[LineProblem]]:
     body = raw[: len(raw) - (len(raw) - (2 if enc == "utf-16" else 0)) % 2]
     text = body.decode(enc, errors="replace")
-    problem = None
+    problems: list[LineProblem] = []
     if len(body) != len(raw) or "\ufffd" in text:
-        problem = f"damaged {enc.upper()} text; unreadable characters shown as \ufffd"
+        problems.append((None, f"damaged {enc.upper()} text; unreadable characters shown as "
+                               "\ufffd"))
     if _looks_binary(text):
-        return None, "binary", "binary data, not text; skipped (is this a dump?)"
-    return text.lstrip("\ufeff"), enc, problem
+        return None, "binary", [(None, BINARY)]
+    return text.lstrip("\ufeff"), enc, problems
 
 
 def _cp1252(raw: bytes) -> str:
@@ -149,11 +208,28 @@ def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
+    # A few control characters (a NUL included) are damage to strip and report line by
+    # line; many are a file that is not text.
     control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    return "\x00" in sample or control > len(sample) * 0.05
+    return control > len(sample) * 0.05
 
 
 # ---------------------------------------------------------------- lines
+
+# Characters that must reach no output: C0 and C1 controls but tab and newline, DEL, the
+# line and paragraph separators (line breaks to YAML and to older JavaScript), the
+# noncharacters XML refuses, and lone surrogates. Those that separate words become spaces.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+_SPACE_LIKE = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+
+def _without_controls(line: str, no: int, problems: list[LineProblem]) -> str:
+    if found := _CONTROL.findall(line):
+        names = ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in found))
+        problems.append((no, f"control characters removed ({names})"))
+        line = _CONTROL.sub(lambda m: " " if m.group() in _SPACE_LIKE else "", line)
+    return line
+
 
 @dataclass
 class _Line:
@@ -186,9 +262,12 @@ def _meta(text: str) -> dict | None:
     return None
 
 
-def _classify(text: str) -> list[_Line]:
+def _classify(text: str, cleaned: list[LineProblem]) -> list[_Line]:
+    """Each line's kind; control characters removed first, each line with some noted."""
     lines: list[_Line] = []
     for no, raw in enumerate(text.split("\n"), 1):
+        if not raw.isprintable():  # a fast check first: the regex takes 4 times as long
+            raw = _without_controls(raw, no, cleaned)
         line = raw.rstrip()
         if not line:  # all whitespace
             lines.append(_Line(no, "", "blank"))
@@ -219,11 +298,14 @@ def abstract_like(text: str) -> bool:
 
 def parse_dump(text: str, name: str, captured: dt.date | None = None) -> DumpResult:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    lines = _classify(text)
+    cleaned: list[LineProblem] = []
+    lines = _classify(text, cleaned)
     blanks = sum(1 for ln in lines if ln.kind == "blank")
     words = [ln for ln in lines if ln.kind == "text"]
     layout = "cards" if words and blanks >= len(words) * 0.5 else "flat"
     result = DumpResult(name=name, layout=layout)
+    result.problems += [Problem(name, line, message)
+                        for line, message in _summed_up(cleaned, "control characters")]
     if not words:
         result.layout = "empty"
         result.problems.append(Problem(name, None, "no papers found; nothing imported"))
@@ -460,12 +542,11 @@ def read_dump(path: Path, captured: dt.date | None = None, raw: bytes | None = N
     if not raw.strip():
         return DumpResult(path.name, "empty", problems=[
             Problem(path.name, None, "empty file; nothing imported")])
-    text, encoding, problem = decode(raw)
+    text, encoding, problems = decode(raw)
+    found = [Problem(path.name, line, message) for line, message in problems]
     if text is None:
-        return DumpResult(path.name, "unreadable", encoding, problems=[
-            Problem(path.name, None, problem or "unreadable")])
+        return DumpResult(path.name, "unreadable", encoding, problems=found)
     result = parse_dump(text, path.name, captured)
     result.encoding = encoding
-    if problem:
-        result.problems.insert(0, Problem(path.name, None, problem))
+    result.problems[:0] = found
     return result

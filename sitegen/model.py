@@ -11,13 +11,20 @@ from anyascii import anyascii
 
 UNTAGGED = "untagged"
 SLUG_MAX = 80
+# Names Windows keeps for devices, with any extension: a file or folder so named cannot be
+# checked out there (content/papers/con.md, _site/tags/aux/).
+WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)])
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same few tag names are slugged for every paper
 def slugify(text: str, max_len: int = SLUG_MAX, fallback: str = "paper") -> str:
     """Readable ASCII slug: 'Grokking: A Study!' -> 'grokking-a-study'.
 
-    Truncated on a word boundary so URLs stay short but still read as the title.
+    Truncated on a word boundary so URLs stay short but still read as the title. Only
+    letters, digits and inner hyphens: no slug ends in a dot or space, and a Windows device
+    name gets a number ('Con' -> 'con-1'). Pages keep the slug they were written with, so a
+    changed rule renames nothing.
     """
     ascii_text = anyascii(text).lower().replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
@@ -25,6 +32,8 @@ def slugify(text: str, max_len: int = SLUG_MAX, fallback: str = "paper") -> str:
         cut = slug[: max_len + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut[max_len // 2 :] else slug[:max_len]
         slug = slug.strip("-")
+    if slug in WINDOWS_DEVICES:  # the same suffix everywhere: a tag's intro file must match
+        slug += "-1"
     return slug or fallback
 
 

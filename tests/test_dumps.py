@@ -250,3 +250,109 @@ def test_a_list_of_titles_is_one_paper_per_title():
     assert result.papers[1].authors == 8
     assert [str(p) for p in result.problems] == [
         "list.txt: no abstracts in this dump; 3 titles imported without one"]
+
+
+# ---------------------------------------------------------------- stray bytes
+
+def papers_of(result) -> list[tuple]:
+    return [(p.title, p.abstract, p.date, p.upvotes, p.authors, p.organization, p.links)
+            for p in result.papers]
+
+
+def corrupt_line(path: Path, line: int, old: bytes, new: bytes) -> bytes:
+    """The dump's bytes with the first `old` on `line` (1-based) replaced by `new`."""
+    lines = path.read_bytes().split(b"\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(("path", "line", "old", "new"), [
+    (FLAT, 125, "ö".encode(), b"\xf6"),  # the title "Light Schrödinger Bridge" itself
+    (FLAT, 65, "Ł".encode(), b"\x81"),  # undefined in cp1252: U+FFFD, on its line only
+    (CARDS_META, 73, "•".encode(), b"\x95"),  # "  • 3 authors"
+    (CARDS_META, 18, "·".encode(), b"\xb7"),
+    (CARDS, 53, b" the ", b" the \x92 "),  # a dump with no other non-ASCII character
+])
+def test_a_stray_windows_1252_byte_spoils_only_its_own_line(tmp_path, path, line, old, new):
+    """Once decoded whole as Windows-1252: 'Light SchrÃ¶dinger Bridge', a new duplicate
+    paper, and every '• 3 authors' line lost to 'â€¢ 3 authors'."""
+    clean = read_dump(path)
+    result = read_dump(tmp_path / path.name, raw=corrupt_line(path, line, old, new))
+    assert [str(p) for p in result.problems] == [
+        f"{path.name}:{line}: " + str(result.problems[0]).split(": ", 1)[1]]
+    report = str(result.problems[0])
+    got, want = papers_of(result), papers_of(clean)
+    if old == "Ł".encode():
+        assert "replaced by \ufffd" in report and "0x81" in report
+        (i,) = [i for i, p in enumerate(want) if "Ł" in p[0]]
+        assert got[i][0] == want[i][0].replace("Ł", "\ufffd")
+        got[i], want[i] = want[i], want[i]
+    elif new.startswith(b" the "):
+        assert "read as Windows-1252: ’ (" in report
+        got = [tuple(x.replace(" the ’ ", " the ", 1) if isinstance(x, str) else x for x in p)
+               for p in got]
+    else:
+        assert "read as Windows-1252" in report
+    assert got == want
+
+
+def test_issue_example_schrodinger_title_survives_a_stray_byte_elsewhere(tmp_path):
+    raw = corrupt_line(FLAT, 128, b"fine-tuning", b"fine\x96tuning")  # cp1252 en dash
+    result = read_dump(tmp_path / FLAT.name, raw=raw)
+    titles = [p.title for p in result.papers]
+    assert titles == [p.title for p in read_dump(FLAT).papers]
+    assert "Light Schrödinger Bridge" in titles
+    assert any(t.startswith("From Optimization Dynamics to Generalization Bounds via Łoja")
+               for t in titles)
+    assert [str(p).split(": ")[0] for p in result.problems] == [f"{FLAT.name}:128"]
+
+
+def test_a_mostly_windows_1252_file_is_still_read_whole_as_windows_1252(tmp_path):
+    # "CAFÉ’" is C9 92 in cp1252: valid UTF-8 (U+0252) by chance, outvoted by the rest.
+    text = CARDS_META.read_text(encoding="utf-8").replace(
+        "\nFantastic Generalization", "\nCAFÉ’ Generalization")
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(text.encode("cp1252"))
+    result = read_dump(path)
+    assert result.encoding == "cp1252"
+    assert papers_of(result) == [
+        (p[0].replace("Fantastic Generalization", "CAFÉ’ Generalization", 1), *p[1:])
+        for p in papers_of(read_dump(CARDS_META))]
+    assert [str(p) for p in result.problems] == [
+        "legacy.txt:17: not UTF-8 here and on 77 other lines; whole file read as "
+        "Windows-1252 (save it as UTF-8 to be sure)"]
+
+
+def test_many_bad_lines_are_summed_up_after_the_first_few(tmp_path):
+    lines = FLAT.read_bytes().split(b"\n")
+    bad = list(range(10, 60, 4))
+    for i in bad:
+        lines[i - 1] += b" \xff"
+    result = read_dump(tmp_path / "d.txt", raw=b"\n".join(lines))
+    assert len(result.papers) == 145
+    reports = [str(p) for p in result.problems]
+    assert [r.split(": ")[0] for r in reports[:5]] == [f"d.txt:{n}" for n in bad[:5]]
+    assert reports[5].startswith(f"d.txt: not UTF-8 on {len(bad) - 5} more lines (30, 34,")
+    assert len(reports) == 6
+
+
+# ---------------------------------------------------------------- control characters
+
+def test_control_characters_are_removed_and_reported_by_line():
+    text = cards(card("Alpha\x00 Paper\x1b[0m"),
+                 "Beta\x07 Paper\u2028Two\n\nWe propose\x0c a method\x85for beta. Experiments "
+                 "on many benchmarks show it generalizes better than the \x9bbaselines.\x7f",
+                 card("Gamma Paper", "  •\x0b4 authors"))
+    result = parse_dump(text, "d.txt")
+    assert [p.title for p in result.papers] == ["Alpha Paper[0m", "Beta Paper Two", "Gamma Paper"]
+    assert result.papers[1].abstract == (
+        "We propose  a method for beta. Experiments on many benchmarks show it generalizes "
+        "better than the baselines.")
+    assert result.papers[2].authors == 4
+    assert [str(p) for p in result.problems] == [
+        "d.txt:9: control characters removed (U+0000, U+001B)",
+        "d.txt:11: control characters removed (U+0000, U+001B)",  # the title in the abstract
+        "d.txt:13: control characters removed (U+0007, U+2028)",
+        "d.txt:15: control characters removed (U+000C, U+0085, U+009B, U+007F)",
+        "d.txt:21: control characters removed (U+000B)"]

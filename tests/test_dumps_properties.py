@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import re
+
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from sitegen.dumps import decode, parse_dump, read_dump
-from tests.test_dumps import CARDS_META, FLAT
+from sitegen.model import title_key
+from tests.test_dumps import CARDS, CARDS_META, DUMPS, FLAT
 
+# What no dump text may keep: tests/test_dump_text.py checks it reaches no output.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
 CARD_PAPERS = read_dump(CARDS_META).papers
 FLAT_PAPERS = read_dump(FLAT).papers[:40]
 
@@ -97,11 +102,67 @@ def test_arbitrary_bytes_never_crash(tmp_path_factory, data):
     path.write_bytes(data)
     result = read_dump(path)
     for problem in result.problems:
-        assert "\n" not in str(problem)
+        assert "\n" not in str(problem) and not CONTROL.search(str(problem))
+    for paper in result.papers:
+        assert not CONTROL.search(paper.title + paper.abstract + (paper.organization or ""))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=3000))
+@example("Title\x00\x1b\u2028\n\x85We study it. And more of it, with twelve words or so here.")
 def test_arbitrary_text_never_crashes_and_every_paper_has_a_title(text):
     for paper in parse_dump(text, "t.txt").papers:
         assert paper.title.strip()
+        for value in (paper.title, paper.abstract, paper.organization or "", *paper.links):
+            assert not CONTROL.search(value)
+
+
+# ---------------------------------------------------------------- one stray byte
+
+REAL_DUMPS = {path.name: path.read_bytes() for path in (FLAT, CARDS, CARDS_META)}
+REAL_PAPERS = {name: read_dump(DUMPS / name).papers for name in REAL_DUMPS}
+
+
+def mojibake(text: str) -> str:
+    """`text` as a UTF-8 file read whole as Windows-1252 showed it."""
+    return text.encode("utf-8").decode("cp1252", errors="replace")
+
+
+@st.composite
+def one_stray_byte(draw):
+    """(dump, offset, byte, insert?): a non-ASCII byte (an ASCII one is just a typo) put
+    in place of a byte or before it, anywhere but on a line break, mostly close to a
+    non-ASCII character."""
+    name = draw(st.sampled_from(sorted(REAL_DUMPS)))
+    raw = REAL_DUMPS[name]
+    near = [i + d for i, b in enumerate(raw) if b > 0x7f for d in range(-3, 4)
+            if 0 <= i + d < len(raw)]
+    at = draw(st.sampled_from(near) if near and draw(st.booleans())
+              else st.integers(0, len(raw) - 1))
+    assume(raw[at:at + 1] not in (b"\n", b"\r"))
+    return name, at, draw(st.integers(0x80, 0xff)), draw(st.booleans())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(one_stray_byte())
+@example(("000_58fe2e8e9ad99316.txt", 6000, 0x96, True))  # the issue: a cp1252 dash
+def test_one_stray_byte_never_makes_mojibake_of_a_paper(case):
+    name, at, byte, insert = case
+    raw = REAL_DUMPS[name][:at] + bytes([byte]) + REAL_DUMPS[name][at + (0 if insert else 1):]
+    line = raw[:at].count(b"\n") + 1
+    before = REAL_PAPERS[name]
+    result = read_dump(DUMPS / name, raw=raw)
+    garbled = {title_key(mojibake(p.title)) for p in before} - {title_key(p.title) for p in before}
+    assert not garbled & {title_key(p.title) for p in result.papers}
+    # Every paper away from the damaged line is read exactly as before (a damaged header
+    # line may become a paper of its own: damage, not mojibake, and reported).
+    after = {p.line: p for p in result.papers}
+    for old in before:
+        if not old.line <= line <= old.line + 8:  # its title, abstract and metadata
+            new = after[old.line]
+            assert (new.title, new.abstract, new.authors, new.date, new.upvotes) == (
+                old.title, old.abstract, old.authors, old.date, old.upvotes)
+    try:
+        raw.decode("utf-8")  # the byte may make another valid character: nothing to see
+    except UnicodeDecodeError:
+        assert line in {p.line for p in result.problems}
