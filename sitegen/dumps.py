@@ -223,7 +223,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud80
 _SPACE_LIKE = frozenset("\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 
 
-def _without_controls(line: str, no: int, problems: list[LineProblem]) -> str:
+def without_controls(line: str, no: int, problems: list[LineProblem]) -> str:
     if found := _CONTROL.findall(line):
         names = ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in found))
         problems.append((no, f"control characters removed ({names})"))
@@ -267,7 +267,7 @@ def _classify(text: str, cleaned: list[LineProblem]) -> list[_Line]:
     lines: list[_Line] = []
     for no, raw in enumerate(text.split("\n"), 1):
         if not raw.isprintable():  # a fast check first: the regex takes 4 times as long
-            raw = _without_controls(raw, no, cleaned)
+            raw = without_controls(raw, no, cleaned)
         line = raw.rstrip()
         if not line:  # all whitespace
             lines.append(_Line(no, "", "blank"))

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.dumps import DumpPaper, DumpResult, Problem, extract_links
+from sitegen.dumps import DumpPaper, DumpResult, Problem, extract_links, without_controls
 from sitegen.model import arxiv_id, title_key
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)")
@@ -76,18 +76,25 @@ def read_html_dump(name: str, raw: bytes) -> DumpResult:
     page = read_saved_page(raw)
     result = DumpResult(name=name, layout="html")
     result.problems.extend(Problem(name, line, message) for line, message in page.problems)
+    cleaned: list[tuple[int, str]] = []
     for saved in page.papers:
+        def clean(text: str, line: int = saved.line) -> str:  # as a text dump's lines are
+            return without_controls(text, line, cleaned)
+
+        title, abstract = clean(saved.title), clean(saved.abstract)
+        names = tuple(clean(author) for author in saved.authors)
         result.papers.append(DumpPaper(
-            title=saved.title, line=saved.line, abstract=saved.abstract, date=saved.date,
-            upvotes=saved.upvotes, authors=len(saved.authors) or None,
-            organization=saved.organization,
-            links=tuple(dict.fromkeys((*saved.links, *extract_links(saved.abstract)))),
-            source=name, key=title_key(saved.title) or saved.title,
-            arxiv=saved.arxiv, author_names=saved.authors))
+            title=title, line=saved.line, abstract=abstract, date=saved.date,
+            upvotes=saved.upvotes, authors=len(names) or None,
+            organization=saved.organization and clean(saved.organization),
+            links=tuple(dict.fromkeys((*saved.links, *extract_links(abstract)))),
+            source=name, key=title_key(title) or title,
+            arxiv=saved.arxiv, author_names=names))
         if saved.withdrawn:
             result.problems.append(Problem(name, saved.line, (
                 f"{saved.title[:60]!r} is withdrawn from arXiv; imported (set `hidden: true` "
                 "in its page to leave it out)")))
+    result.problems.extend(Problem(name, line, message) for line, message in dict.fromkeys(cleaned))
     if not page.papers and not page.problems:
         result.problems.append(Problem(name, None, "no papers found; nothing imported"))
     if page.date:

@@ -154,3 +154,27 @@ def test_imported_device_name_titles_get_pages_windows_can_check_out(project):
     assert {"con", "nul-1", "aux-1", "com1-1", "lpt9-1", "con-1"} <= names
     assert "con-1-2" not in names and "nul" not in names
     assert [n for n in names if n.split(".")[0].lower() in WINDOWS_DEVICES] == ["con"]
+
+
+def test_control_characters_in_a_saved_page_reach_no_output(project):
+    from tests.hf_support import item, listing
+
+    entry = item("2509.12345", "Grokking\x00 at the\x1b Edge", summary="We study\x07 grokking.",
+                 authors=("Ada\x08 Lovelace",), org={"name": "x", "fullname": "Lab\x9b One"})
+    text = listing(entry)
+    (project / "content" / "dumps" / "saved.html").write_text(text, encoding="utf-8")
+    line = next(n for n, s in enumerate(text.splitlines(), 1) if "DailyPapers" in s)
+
+    result = sitegen(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert f"warning: saved.html:{line}: control characters removed (U+0000, U+001B)" in \
+        result.stderr.splitlines()
+    found = {}
+    for path in [p for folder in ("_site", "content/papers")
+                 for p in (project / folder).rglob("*") if p.is_file()]:
+        text = path.read_bytes().decode("utf-8", errors="replace").replace("\r\n", "\n")
+        if chars := set(FORBIDDEN.findall(text)):
+            found[str(path.relative_to(project))] = chars
+    assert found == {}
+    page = (project / "content" / "papers" / "grokking-at-the-edge.md").read_text()
+    assert "Ada Lovelace" in page and "Lab One" in page
