@@ -166,7 +166,8 @@ def test_new_taxonomy_tags_arrive_but_curator_removals_stay(imported):
     removed = original.tags[0]
     edit(path, tags=[*original.tags[1:], "favourite"])
     config = (imported / "config.yml").read_text(encoding="utf-8")
-    config = config.replace("taxonomy:\n", "taxonomy:\n  ogen-family: [OGEN]\n", 1)
+    # strong enough to be among the paper's four strongest: "OOD" is in its title
+    config = config.replace("taxonomy:\n", "taxonomy:\n  ogen-family: [OGEN, OOD]\n", 1)
     (imported / "config.yml").write_text(config, encoding="utf-8")
     run(imported)
     after, _ = pages.read_page(path)
@@ -255,7 +256,7 @@ def test_cached_import_equals_a_full_import_across_changes(imported, tmp_path):
     both_ways(lambda: path.unlink())
     both_ways(lambda: (imported / "config.yml").write_text(
         (imported / "config.yml").read_text(encoding="utf-8").replace(
-            "taxonomy:\n", "taxonomy:\n  ogen: [OGEN]\n", 1), encoding="utf-8"))
+            "taxonomy:\n", "taxonomy:\n  ogen: [OGEN, OOD]\n", 1), encoding="utf-8"))
     assert "ogen" in pages.read_page(path)[0].tags
 
 
