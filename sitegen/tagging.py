@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sitegen.model import UNTAGGED
+from sitegen.model import UNTAGGED, slugify
 
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")  # the words normalise() leaves: no whitespace is a word char
@@ -77,3 +77,31 @@ class Tagger:
                         continue
                 found |= tags
         return found
+
+
+# Words nearly every title or abstract holds: a phrase made only of them tags every paper.
+_COMMON = frozenset("a an and are as at be by for from in is it its of on or our that the "
+                    "their these this to we which with".split())
+
+
+def phrase_problem(phrase: str) -> str | None:
+    """Why a taxonomy phrase cannot work as the curator meant, if it cannot; phrases are
+    matched as words, so punctuation such as * is dropped, not a wildcard."""
+    core = normalise(phrase).strip()
+    if not core:
+        return (f"phrase {phrase!r} has no letter or digit, so it matches nothing (phrases "
+                "are matched as words; punctuation and * are ignored)")
+    if set(core.split()) <= _COMMON:
+        return (f"phrase {phrase!r} is read as {core!r} (punctuation and * are ignored, not "
+                "wildcards), which nearly every paper holds: every paper would get the tag "
+                "(use a more specific phrase)")
+    return None
+
+
+def tag_name_problem(name: object) -> str | None:
+    """Why a tag name cannot be a tag: its page's URL is made of its letters and digits."""
+    if name is None or not str(name).strip():
+        return "a tag name is empty (write one, such as llm)"
+    if not slugify(str(name), fallback=""):
+        return "a tag name needs a letter or digit to make its page's URL from (rename the tag)"
+    return None
