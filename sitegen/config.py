@@ -59,21 +59,27 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "site_url": ("url", "Absolute URL where the site is published, for sitemap and feed; "
                  "e.g. https://you.github.io/my-review/. Empty: sitemap and feed use base_url."),
     "base_url": ("base", "Path the site is served under: '/' for a user site, "
-                 "'/my-review/' for a GitHub project site."),
+                 "'/my-review/' for a GitHub project site (letters, digits and -._~ "
+                 "between slashes)."),
     "dumps_dir": ("path", "Folder of raw dumps (text copied from paper-listing pages)."),
     "papers_dir": ("path", "Folder of per-paper Markdown pages; written by import, then curated."),
-    "content_dir": ("path", "Folder of hand-written pages: index.md, tags/<tag>.md, about.md..."),
+    "content_dir": ("path", "Folder of hand-written pages: index.md, tags/<tag>.md, about.md... "
+                    "build and serve need it (`sitegen new` makes a review with one)."),
     "output_dir": ("path", "Where the built site goes; replaced as a whole on each build."),
-    "cache_dir": ("path", "Build cache; safe to delete, safe to restore on CI."),
+    "cache_dir": ("path", "Build cache; safe to delete, safe to restore on CI. Never inside "
+                  "output_dir (it would be published) or the content folders."),
     "theme": ("str", "Theme name (a folder under themes/) or a path to a theme folder."),
     "theme_overrides": ("optpath", "Folder whose templates/ and assets/ files replace the "
                         "theme's files of the same name."),
     "newest_on_home": ("int", "How many of the newest papers the home page lists."),
     "feed_entries": ("int", "How many papers the Atom feed holds."),
     "dumps": ("dumps", "Per-dump settings by file name, e.g. `000.txt: {captured: 2025-05-01}` "
-              "pins the capture date used for dates shown without a year."),
+              "pins the capture date (a real date, YYYY-MM-DD) used for dates shown without "
+              "a year."),
     "taxonomy": ("taxonomy", "Tag -> phrases; a paper gets the tag when a phrase occurs in its "
-                 "title or abstract (case-insensitive, whole words)."),
+                 "title or abstract (case-insensitive, whole words; punctuation is ignored, so "
+                 "* is no wildcard). Tag names need a letter or digit: they make the tag "
+                 "page's URL."),
 }
 
 

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from sitegen.config import SCHEMA
+from tests.conftest import REPO
 
 
 def sitegen(root, *args):
@@ -360,3 +361,15 @@ def test_an_os_error_names_the_path(project, run_cli, monkeypatch):
     line = one_error(*run_cli(project, "build", "-q"))
     assert line == ("_site.staging/.nojekyll: Permission denied (sitegen may not write or read "
                     "there: change the permissions, or set another folder in config.yml)")
+
+
+def test_a_build_whose_import_warned_exits_as_the_readme_says(imported):
+    (imported / "content" / "dumps" / "009_bad.txt").write_bytes(b"\xff\xfe\x00\x00" * 50)
+    plain = sitegen(imported, "build", "-q")
+    assert plain.returncode == 0 and "warning: 009_bad.txt" in plain.stderr
+    assert sitegen(imported, "build", "-q", "--strict").returncode == 1
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "Every command exits with 0 when done, warnings included (a build whose import " \
+           "warned exits 0); 1 when done but problems were found and you asked to fail on " \
+           "them (`check`, and `import` or `build` with `--strict` when the import warned)" \
+           in readme

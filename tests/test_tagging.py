@@ -92,3 +92,19 @@ def test_fast_matcher_agrees_with_the_reference_on_the_example_dumps():
     for paper in papers:
         expected = _reference_tags(tagger, paper.title, paper.abstract)
         assert tagger.tags(paper.title, paper.abstract) == expected, paper.title
+
+
+def test_phrases_that_cannot_work_are_explained():
+    from sitegen.tagging import phrase_problem, tag_name_problem
+
+    for phrase in ("graph", "C++", "out-of-distribution", "GPT-4o", "the graph"):
+        assert phrase_problem(phrase) is None, phrase
+    assert "matches nothing" in phrase_problem("++")
+    assert "is read as 'a'" in phrase_problem("A*")
+    assert "is read as 'of the'" in phrase_problem("of the")
+    assert TAGGER.tags("A study", "") == (UNTAGGED,)  # what the check keeps out: 'a' matches
+    assert Tagger({"x": ("A*",)}).tags("A study", "") == ("x",)  # ...every paper
+    for name in ("llm", "3d", "Graph NN", 1):
+        assert tag_name_problem(name) is None
+    assert "empty" in tag_name_problem(None) and "empty" in tag_name_problem(" ")
+    assert "needs a letter or digit" in tag_name_problem("++")
