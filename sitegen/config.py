@@ -7,6 +7,7 @@ Paths are relative to the folder holding config.yml.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ import yaml
 
 from sitegen.errors import ConfigError, SitegenError
 from sitegen.tagging import phrase_problem, tag_name_problem
+
+log = logging.getLogger(__name__)
 
 CONFIG_NAME = "config.yml"
 
@@ -55,7 +58,7 @@ SCHEMA: dict[str, tuple[str, str]] = {
     "title": ("str", "Site title, shown in the header and the feed."),
     "description": ("str", "One sentence about the review, used in meta tags and the feed."),
     "author": ("str", "Who keeps the review; the feed's author."),
-    "language": ("str", "Language code of the pages (html lang)."),
+    "language": ("lang", "Language code of the pages (html lang), e.g. en or pt-BR."),
     "site_url": ("url", "Absolute URL where the site is published, for sitemap and feed; "
                  "e.g. https://you.github.io/my-review/. Empty: sitemap and feed use base_url."),
     "base_url": ("base", "Path the site is served under: '/' for a user site, "
@@ -98,9 +101,21 @@ def _check_str(value: Any) -> str:
         return str(value)
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError(f"expected text, got {_shown(value)} (put it in quotes)")
-    return str(value)
+    text = str(value)
+    control = _CONTROL.search(text)
+    if control:  # "\0" or "\e" in a quoted value: invisible, and invalid in XML feeds
+        raise ValueError(f"holds the control character {control[0]!r} (delete it)")
+    return text
 
 
+def _check_lang(value: Any) -> str:
+    lang = _check_str(value).strip() or "en"
+    if not re.fullmatch(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*", lang):
+        raise ValueError(f"expected a language code such as en, de or pt-BR, got {lang!r}")
+    return lang
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What may stand in a URL path unquoted: RFC 3986 unreserved characters and %-escapes. A
 # space, quote or angle bracket would break the links of every page (or the feed's XML).
 _PATH_SEGMENT = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+")
@@ -226,8 +241,8 @@ def _shown(value: Any) -> str:
 
 
 _CHECKS = {
-    "str": _check_str, "url": _check_url, "base": _check_base, "path": _check_path,
-    "optpath": _check_optpath, "int": _check_int, "dumps": _check_dumps,
+    "str": _check_str, "lang": _check_lang, "url": _check_url, "base": _check_base,
+    "path": _check_path, "optpath": _check_optpath, "int": _check_int, "dumps": _check_dumps,
     "taxonomy": _check_taxonomy,
 }
 
@@ -317,7 +332,21 @@ def load_config(path: Path | str = CONFIG_NAME, **overrides: Any) -> Config:
             texts.append(problem)
             at_lines.append(None if key in flags else line or _line(lines, where))
         raise ConfigError(path, texts, at_lines)
+    _warn_unknown_dumps(config, path, text)
     return config
+
+
+def _warn_unknown_dumps(config: Config, path: Path, text: str) -> None:
+    """Settings for a dump that is not there do nothing: a typo would go unnoticed."""
+    folder = resolve(config, config.dumps_dir)
+    unknown = [name for name in config.dumps if not (folder / name).is_file()]
+    if unknown and folder.is_dir():
+        lines = _key_lines(text)
+        for name in unknown:
+            line = _line(lines, ("dumps", name))
+            log.warning("%s%s: dumps: %s: no such dump in %s, so this setting does nothing "
+                        "(check the file name)", path, f":{line}" if line else "", name,
+                        config.dumps_dir)
 
 
 def _read(path: Path) -> tuple[str, dict, list[Problem]]:
@@ -388,8 +417,14 @@ def _line(lines: dict[Where, int], where: Where) -> int | None:
 def _cross_checks(config: Config) -> list[tuple[Where, str]]:
     """Settings each valid alone that together would destroy or publish the wrong files."""
     problems: list[tuple[Where, str]] = []
-    folder = {key: resolve(config, getattr(config, key)).resolve() for key in (
-        "content_dir", "dumps_dir", "papers_dir", "output_dir", "cache_dir")}
+    folder = {}
+    for key in ("content_dir", "dumps_dir", "papers_dir", "output_dir", "cache_dir"):
+        try:
+            folder[key] = resolve(config, getattr(config, key)).resolve()
+        except (OSError, RuntimeError) as exc:  # a symbolic link to itself
+            problems.append(((key,), f"{key}: cannot be used as a folder ({exc})"))
+    if problems:
+        return problems
     out, cache = folder["output_dir"], folder["cache_dir"]
     sources = ("content_dir", "dumps_dir", "papers_dir")
 
@@ -414,16 +449,37 @@ def _cross_checks(config: Config) -> list[tuple[Where, str]]:
                          "litter your content (keep the default, .sitegen-cache)"))
     for key in (*folder, "theme_overrides"):
         value = getattr(config, key)
-        if value is not None and resolve(config, value).is_file():
+        if value is not None and _is_file(resolve(config, value)):
             problems.append(((key,), f"{key}: {value} is a file, not a folder (set {key} "
                              "to a folder)"))
+    overrides = config.theme_overrides and resolve(config, config.theme_overrides)
+    # Every file under it is read for each build: '/' or a home folder would take forever.
+    if overrides and _is_dir(overrides) and not any(
+            _is_dir(overrides / sub) for sub in ("templates", "assets")):
+        problems.append((("theme_overrides",), f"theme_overrides: {config.theme_overrides} "
+                         "holds neither templates/ nor assets/ (point it at the folder "
+                         "holding them, or remove the setting)"))
     return problems
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long: not usable, which the build will report
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def require_folder(config: Config, key: str) -> None:
     """Stop when a folder the command reads does not exist, saying how to make one."""
     value = getattr(config, key)
-    if not resolve(config, value).is_dir():
+    if not _is_dir(resolve(config, value)):
         what = SCHEMA[key][1].split(":")[0].rstrip(".").lower()
         raise SitegenError(f"{resolve(config, value)}: folder not found ({key}: {what}); run "
                            "sitegen in your review's folder, create the folder, or start a new "

@@ -188,6 +188,8 @@ CONFIG_MISTAKES = [
     ("title: a\n---\ntitle: b\n", "config.yml:2: but found another document"),
     ("title: !!python/object:os.system x\n", "config.yml:1: could not determine a constructor"),
     ("language: no\n", "config.yml:1: language: expected text, got true/false (put it in quotes)"),
+    ("language: de_DE\n", "config.yml:1: language: expected a language code such as en"),
+    ('title: "Review\\0"\n', "config.yml:1: title: holds the control character '\\x00'"),
     ("title: ok\nbase_url: /my review/\n", "config.yml:2: base_url: the path '/my review/' may"),
     ("site_url: https://you.github.io/a b/\n", "config.yml:1: site_url: the path '/a b/' may"),
     ("site_url: https://my site.org/\n", "config.yml:1: site_url: 'my site.org' is not a host"),
@@ -197,6 +199,8 @@ CONFIG_MISTAKES = [
                                    "(content): the cache's files would litter your content"),
     ("cache_dir: config.yml\n", "config.yml:1: cache_dir: config.yml is a file, not a folder"),
     ("papers_dir: config.yml\n", "config.yml:1: papers_dir: config.yml is a file, not a folder"),
+    ("theme_overrides: content\n", "config.yml:1: theme_overrides: content holds neither "
+                                    "templates/ nor assets/"),
     ("taxonomy:\n  llm: [LLM]\n  stars: ['A*']\n",
      "config.yml:3: taxonomy: stars: phrase 'A*' is read as 'a' (punctuation and * are ignored"),
     ("taxonomy:\n  plus: [graph, '++']\n",
@@ -373,3 +377,13 @@ def test_a_build_whose_import_warned_exits_as_the_readme_says(imported):
            "warned exits 0); 1 when done but problems were found and you asked to fail on " \
            "them (`check`, and `import` or `build` with `--strict` when the import warned)" \
            in readme
+
+
+def test_settings_for_a_dump_that_is_not_there_are_a_warning(project, run_cli):
+    (project / "config.yml").write_text("title: R\ndumps:\n  000.txt: {captured: 2025-05-01}\n",
+                                        encoding="utf-8")
+    code, err = run_cli(project, "import", "-q")
+    assert code == 0
+    assert err.splitlines() == ["warning: config.yml:3: dumps: 000.txt: no such dump in "
+                                "content/dumps, so this setting does nothing (check the file "
+                                "name)"]

@@ -98,3 +98,9 @@ def test_a_flag_is_named_instead_of_a_line(tmp_path):
                                "not overlap content_dir (content), dumps_dir (content/dumps), "
                                "papers_dir (content/papers): the build replaces it and would "
                                "delete your content")
+
+
+def test_a_folder_that_cannot_be_resolved_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    with pytest.raises(ConfigError, match=r"config.yml:1: output_dir: cannot be used as a folder"):
+        load_config(write(tmp_path, "output_dir: loop/site\n"))
