@@ -176,23 +176,21 @@ def _os_error(exc: OSError) -> str | None:
 
 
 def _port(text: str) -> int:
-    port = int(text)  # argparse turns a ValueError into a usage error naming the option
+    port = int(text) if text.strip().isdigit() else -1
     if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535; 0 picks a free one)")
+        raise argparse.ArgumentTypeError(f"{text} is not a port (a whole number from 0 to "
+                                         "65535; 0 picks a free one)")
     return port
 
 
 def _config(args: argparse.Namespace, *needed: str) -> Config:
     """config.yml with the command's flags; a -c file that does not exist is refused (only
     the default one may be missing), as is a missing folder the command reads."""
-    if args.config is None:
-        path = Path(CONFIG_NAME)
-    elif not args.config.is_file():
+    if args.config is not None and not args.config.is_file():
         raise SitegenError(f"{args.config}: no config file there (check the -c path, or leave "
                            f"-c out to use ./{CONFIG_NAME})")
-    else:
-        path = args.config
-    config = load_config(path, **(_overrides(args) if "output" in args else {}))
+    config = load_config(args.config or CONFIG_NAME,
+                         **(_overrides(args) if "output" in args else {}))
     for key in needed:
         require_folder(config, key)
     return config

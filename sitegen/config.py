@@ -316,12 +316,12 @@ def load_config(path: Path | str = CONFIG_NAME, **overrides: Any) -> Config:
         try:
             values[key] = _CHECKS[SCHEMA[key][0]](value)
         except Invalid as exc:
-            problems += [((key, *at), f"{key}: {text}", None) for at, text in exc.problems]
+            problems += [((key, *at), f"{key}: {problem}", None) for at, problem in exc.problems]
         except ValueError as exc:
             problems.append(((key,), f"{key}: {exc}", None))
     config = Config(root=path.parent.resolve(), **values)
     if not problems:  # paths compared only once each is valid
-        problems += [(where, text, None) for where, text in _cross_checks(config)]
+        problems += [(where, problem, None) for where, problem in _cross_checks(config)]
     if problems:
         lines = _key_lines(text) if text else {}
         texts, at_lines = [], []
@@ -406,8 +406,10 @@ def _key_lines(text: str) -> dict[Where, int]:
 
 def _line(lines: dict[Where, int], where: Where) -> int | None:
     """The line of the deepest part of `where` found in the file."""
-    parts = tuple(x if isinstance(x, int) and not isinstance(x, bool) else str(x)
-                  for x in where)
+    # Mapping keys are looked up as written (null as "null"), list items by index; a
+    # setting's name (first) is always a key.
+    parts = tuple(x if i and isinstance(x, int) and not isinstance(x, bool)
+                  else "null" if x is None else str(x) for i, x in enumerate(where))
     for end in range(len(parts), 0, -1):
         if parts[:end] in lines:
             return lines[parts[:end]]
@@ -449,7 +451,7 @@ def _cross_checks(config: Config) -> list[tuple[Where, str]]:
                          "litter your content (keep the default, .sitegen-cache)"))
     for key in (*folder, "theme_overrides"):
         value = getattr(config, key)
-        if value is not None and _is_file(resolve(config, value)):
+        if value is not None and _is_other(resolve(config, value)):
             problems.append(((key,), f"{key}: {value} is a file, not a folder (set {key} "
                              "to a folder)"))
     overrides = config.theme_overrides and resolve(config, config.theme_overrides)
@@ -462,9 +464,10 @@ def _cross_checks(config: Config) -> list[tuple[Where, str]]:
     return problems
 
 
-def _is_file(path: Path) -> bool:
+def _is_other(path: Path) -> bool:
+    """Something not a folder is there (a file, /dev/null...)."""
     try:
-        return path.is_file()
+        return path.exists() and not path.is_dir()
     except OSError:  # a name too long: not usable, which the build will report
         return False
 

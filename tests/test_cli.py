@@ -248,6 +248,7 @@ def test_every_problem_is_on_the_one_line_with_its_own_line_number(project, run_
     (("--output", "/"), "config.yml: output_dir (from --output): must not overlap"),
     (("--output", "."), "config.yml: output_dir (from --output): must not overlap"),
     (("--output", "config.yml"), "config.yml: output_dir (from --output): config.yml is a file"),
+    (("--output", "/dev/null"), "config.yml: output_dir (from --output): /dev/null is a file"),
     (("-c", "missing.yml"), "missing.yml: no config file there (check the -c path"),
     (("-c", "content"), "content: no config file there"),
 ])
@@ -256,11 +257,12 @@ def test_a_bad_argument_is_one_line_naming_it(project, run_cli, args, expected):
     assert not (project / "_site").exists()
 
 
-@pytest.mark.parametrize("port", ["-1", "65536", "99999"])
+@pytest.mark.parametrize("port", ["-1", "65536", "99999", "80a", "1e3"])
 def test_a_port_out_of_range_is_a_usage_error(port):
     result = sitegen(".", "serve", "--port", port)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"argument --port: {int(port)} is not a port (0 to 65535" in result.stderr
+    assert f"argument --port: {port} is not a port (a whole number from 0 to 65535" \
+        in result.stderr
 
 
 def test_an_impossible_date_through_the_real_command(project):
