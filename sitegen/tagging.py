@@ -87,14 +87,14 @@ _COMMON = frozenset("a an and are as at be by for from in is it its of on or our
 def phrase_problem(phrase: str) -> str | None:
     """Why a taxonomy phrase cannot work as the curator meant, if it cannot; phrases are
     matched as words, so punctuation such as * is dropped, not a wildcard."""
-    core = normalise(phrase).strip()
-    if not core:
+    found = words(phrase)
+    if not found:
         return (f"phrase {phrase!r} has no letter or digit, so it matches nothing (phrases "
                 "are matched as words; punctuation and * are ignored)")
-    if set(core.split()) <= _COMMON:
-        return (f"phrase {phrase!r} is read as {core!r} (punctuation and * are ignored, not "
-                "wildcards), which nearly every paper holds: every paper would get the tag "
-                "(use a more specific phrase)")
+    if _COMMON.issuperset(found):
+        return (f"phrase {phrase!r} is read as {' '.join(found)!r} (punctuation and * are "
+                "ignored, not wildcards), which nearly every paper holds: every paper would "
+                "get the tag (use a more specific phrase)")
     return None
 
 
