@@ -170,6 +170,8 @@ def _os_error(exc: OSError) -> str | None:
                 "replaced: the previous site and your pages are as they were; free some space, "
                 "then run the command again)")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if not path.exists():  # a file it was creating (a temporary one): the folder refused
+            path = path.parent
         return (f"{_shown(path)}: {exc.strerror} (sitegen may not write or read there: change "
                 "the permissions, or set another folder in config.yml)")
     return f"{_shown(path)}: {exc.strerror} (check the path, its permissions and free space)"

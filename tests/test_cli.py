@@ -356,17 +356,33 @@ def test_a_full_disk_during_the_import_names_the_papers_folder_and_loses_no_page
     assert all(after[name].endswith(b"\n") and b"- methods" in after[name] for name in changed)
 
 
-def test_an_os_error_names_the_path(project, run_cli, monkeypatch):
-    """Permission denied (root ignores permissions, so the error is made here)."""
+DENIED = ("Permission denied (sitegen may not write or read there: change the permissions, "
+          "or set another folder in config.yml)")
+
+
+def test_a_folder_without_permission_is_named(project, run_cli, monkeypatch):
+    """Root ignores permissions, so the errors are made here, as the system calls make them."""
+    import tempfile
+
+    mkstemp = tempfile.mkstemp
+
+    def denied(*args, dir=None, prefix="", suffix="", **kwargs):
+        if not str(dir).endswith("papers"):
+            return mkstemp(*args, dir=dir, prefix=prefix, suffix=suffix, **kwargs)
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES),
+                              os.path.join(dir, f"{prefix}x1y2{suffix}"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tempfile, "mkstemp", denied)
+        assert one_error(*run_cli(project, "import", "-q")) == f"content/papers: {DENIED}"
+
     from sitegen import output
 
-    def denied(path, mode):
+    def read_only(path, mode):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
 
-    monkeypatch.setattr(output, "open", denied, raising=False)
-    line = one_error(*run_cli(project, "build", "-q"))
-    assert line == ("_site.staging/.nojekyll: Permission denied (sitegen may not write or read "
-                    "there: change the permissions, or set another folder in config.yml)")
+    monkeypatch.setattr(output, "open", read_only, raising=False)
+    assert one_error(*run_cli(project, "build", "-q")) == f"_site.staging: {DENIED}"
 
 
 def test_a_build_whose_import_warned_exits_as_the_readme_says(imported):
