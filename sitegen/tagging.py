@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-from sitegen.model import UNTAGGED, slugify
-
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")  # the words normalise() leaves: no whitespace is a word char
 # ASCII letters and digits stay, everything else becomes a space: what _WORD finds in ASCII.
@@ -34,6 +32,11 @@ def words(text: str) -> list[str]:
 
 class Tagger:
     def __init__(self, taxonomy: dict[str, tuple[str, ...]]):
+        # Imported here: config.py checks phrases with this module on every command, even a
+        # no-op build, which never needs the model (nor anyascii).
+        from sitegen.model import UNTAGGED
+
+        self.untagged = (UNTAGGED,)
         # Every phrase form (singular and plural) -> its tags. A paper is then tagged by
         # looking up each of its word n-grams once: cost grows with the text, not with
         # text length x number of phrases.
@@ -63,7 +66,7 @@ class Tagger:
         pairs = self.pairs.keys() & zip(text, text[1:], strict=False)
         if pairs:
             found |= self._phrases(text, pairs)
-        return tuple(sorted(found)) or (UNTAGGED,)
+        return tuple(sorted(found)) or self.untagged
 
     def _phrases(self, text: list[str], pairs: set[tuple[str, str]]) -> set[str]:
         """Tags of the multi-word forms starting with one of `pairs`, all of which occur."""
@@ -102,6 +105,10 @@ def tag_name_problem(name: object) -> str | None:
     """Why a tag name cannot be a tag: its page's URL is made of its letters and digits."""
     if name is None or not str(name).strip():
         return "a tag name is empty (write one, such as llm)"
+    if words(str(name)) and str(name).isascii():  # a slug for sure, without anyascii
+        return None
+    from sitegen.model import slugify
+
     if not slugify(str(name), fallback=""):
         return "a tag name needs a letter or digit to make its page's URL from (rename the tag)"
     return None
