@@ -2,8 +2,8 @@
 
 Exit codes: 0 success (warnings may have been printed); 1 the command ran but found problems
 it was asked to fail on (import or build --strict with warnings, `check` findings);
-2 it could not run (bad config, bad arguments, unreadable content, port in use); 3 sitegen
-itself failed (a bug: -v shows the traceback); 130 interrupted.
+2 it could not run (bad config, bad arguments, unreadable content, a full disk, port in
+use); 3 sitegen itself failed (a bug: -v shows the traceback); 130 interrupted.
 """
 
 from __future__ import annotations
