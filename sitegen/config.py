@@ -134,7 +134,7 @@ def _check_url(value: Any) -> str:
     url = _check_str(value).strip()
     if not url:
         return ""
-    match = re.fullmatch(r"(https?)://([^/?#]*)(/[^?#]*)?", url)
+    match = re.fullmatch(r"((?i:https?))://([^/?#]*)(/[^?#]*)?", url)
     if not match:
         raise ValueError(f"expected an absolute http(s) URL without ?query or #anchor, such as "
                          f"https://you.github.io/my-review/, got {url!r}")
@@ -165,6 +165,8 @@ def _check_optpath(value: Any) -> Path | None:
 
 
 def _check_int(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and len(value) < 19:  # "20"
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"expected a whole number >= 0, got {_shown(value)}")
     return value
@@ -213,11 +215,17 @@ def _check_taxonomy(value: Any) -> dict[str, tuple[str, ...]]:
         tag_problem = tag_name_problem(tag)
         if tag_problem:
             problems.append(((tag,), f"{tag!r}: {tag_problem}"))
-        if isinstance(phrases, str):
+        if isinstance(phrases, (str, int, float)) and not isinstance(phrases, bool):
             phrases = [phrases]
+        if isinstance(phrases, list):  # 2024 or 3.5 in a list of phrases: meant as words
+            phrases = [p if isinstance(p, bool) else str(p) if isinstance(p, (int, float))
+                       else p for p in phrases]
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            yes_no = " (yes, no, on, off read as true/false: put them in quotes)" if any(
+                isinstance(p, bool) for p in (phrases if isinstance(phrases, list) else [])
+            ) else ""
             problems.append(((tag,), f"{tag}: expected a list of phrases, such as "
-                             "[language model, LLM]"))
+                             f"[language model, LLM]{yes_no}"))
             continue
         for i, phrase in enumerate(phrases):
             problem = phrase_problem(phrase)
@@ -235,9 +243,11 @@ def _check_taxonomy(value: Any) -> dict[str, tuple[str, ...]]:
 def _shown(value: Any) -> str:
     """A wrong value as the curator wrote it, briefly."""
     kind = {bool: "true/false", list: "a list", dict: "a mapping", dt.date: "a date",
-            dt.datetime: "a date and time", float: "a number", int: "a number",
-            type(None): "nothing"}.get(type(value))
-    return kind or (repr(value[:40]) if isinstance(value, str) else type(value).__name__)
+            dt.datetime: "a date and time", type(None): "nothing"}.get(type(value))
+    if kind:
+        return kind
+    return repr(value[:40] if isinstance(value, str) else value) if isinstance(
+        value, (str, int, float)) else type(value).__name__
 
 
 _CHECKS = {

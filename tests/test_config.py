@@ -104,3 +104,13 @@ def test_a_folder_that_cannot_be_resolved_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     with pytest.raises(ConfigError, match=r"config.yml:1: output_dir: cannot be used as a folder"):
         load_config(write(tmp_path, "output_dir: loop/site\n"))
+
+
+def test_what_a_curator_means_is_taken_when_it_is_unambiguous(tmp_path):
+    config = load_config(write(tmp_path, 'newest_on_home: "20"\nsite_url: HTTPS://x.org/r\n'
+                                         "taxonomy: {years: [2024, GPT-4]}\n"))
+    assert config.newest_on_home == 20 and config.site_url == "HTTPS://x.org/r/"
+    assert config.taxonomy == {"years": ("2024", "GPT-4")}
+    with pytest.raises(ConfigError, match=r"config.yml:1: taxonomy: x: .* \(yes, no, on, off "
+                                          r"read as true/false: put them in quotes\)"):
+        load_config(write(tmp_path, "taxonomy: {x: [yes]}\n"))
