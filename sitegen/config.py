@@ -215,17 +215,14 @@ def _check_taxonomy(value: Any) -> dict[str, tuple[str, ...]]:
         tag_problem = tag_name_problem(tag)
         if tag_problem:
             problems.append(((tag,), f"{tag!r}: {tag_problem}"))
-        if isinstance(phrases, (str, int, float)) and not isinstance(phrases, bool):
-            phrases = [phrases]
-        if isinstance(phrases, list):  # 2024 or 3.5 in a list of phrases: meant as words
-            phrases = [p if isinstance(p, bool) else str(p) if isinstance(p, (int, float))
-                       else p for p in phrases]
-        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            yes_no = " (yes, no, on, off read as true/false: put them in quotes)" if any(
-                isinstance(p, bool) for p in (phrases if isinstance(phrases, list) else [])
-            ) else ""
-            problems.append(((tag,), f"{tag}: expected a list of phrases, such as "
-                             f"[language model, LLM]{yes_no}"))
+        # 2024 or 3.5 among the phrases are meant as words; yes and no are read as booleans.
+        phrases = [str(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else p
+                   for p in (phrases if isinstance(phrases, list) else [phrases])]
+        if not all(isinstance(p, str) for p in phrases):
+            yes_no = any(isinstance(p, bool) for p in phrases)
+            problems.append(((tag,), f"{tag}: expected a list of phrases, such as [language "
+                             "model, LLM]" + (" (yes, no, on, off read as true/false: put them "
+                                              "in quotes)" if yes_no else "")))
             continue
         for i, phrase in enumerate(phrases):
             problem = phrase_problem(phrase)
