@@ -2,13 +2,14 @@
 
 Exit codes: 0 success (warnings may have been printed); 1 the command ran but found problems
 it was asked to fail on (import or build --strict with warnings, `check` findings);
-2 it could not run (bad config, bad arguments, unreadable content, port in use); 3 sitegen
-itself failed (a bug: -v shows the traceback); 130 interrupted.
+2 it could not run (bad config, bad arguments, unreadable content, a full disk, port in
+use); 3 sitegen itself failed (a bug: -v shows the traceback); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ import textwrap
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.config import CONFIG_NAME, load_config
+from sitegen.config import CONFIG_NAME, Config, load_config, require_folder
 from sitegen.errors import SitegenError
 
 log = logging.getLogger("sitegen")
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     level.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
                        help="more detail")
     common = argparse.ArgumentParser(add_help=False, parents=[noise])
-    common.add_argument("-c", "--config", default=CONFIG_NAME, type=Path,
+    common.add_argument("-c", "--config", type=Path,
                         help="path to config.yml (default: ./config.yml)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -113,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = command("serve", "Build, serve the site on 127.0.0.1 under base_url, and rebuild "
                     "and reload open pages whenever content, dumps, theme or config change.")
     site_options(serve, "output folder")
-    serve.add_argument("--port", type=int, default=8000,
+    serve.add_argument("--port", type=_port, default=8000,
                        help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
     check = command("check", "Check the built site: broken links and assets, links leaving "
                     "base_url, missing alt text and labels, duplicate ids, sitemap coverage.")
@@ -151,13 +152,60 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         log.debug("traceback", exc_info=True)
-        if isinstance(exc, OSError) and exc.filename is not None:  # disk full, permissions
-            log.error("%s: %s (check the path, its permissions and free space)",
-                      exc.filename, exc.strerror)
+        message = _os_error(exc) if isinstance(exc, OSError) else None
+        if message:  # a full disk, a folder without permission: the user's to fix
+            log.error("%s", message)
             return 2
         log.error("internal error: %s: %s (a bug in sitegen: run the command again with -v "
                   "for the traceback, and report it)", type(exc).__name__, exc)
         return 3
+
+
+def _os_error(exc: OSError) -> str | None:
+    """One line for a file system error, naming the path; None when no path is known and
+    it is no disk's fault (then it is ours)."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    name = (exc.filename2 if full else None) or exc.filename  # copies: filename2 is the target
+    if name is None:
+        return ("no space left on the disk (nothing was replaced: the previous site and your "
+                "pages are as they were; free some space, then run the command again)"
+                if full else None)
+    path = Path(os.fsdecode(name))
+    if full:
+        folder = path.parent
+        for parent in (path, *path.parents):  # the output is written beside it, then swapped
+            if parent.name.endswith(".staging"):
+                folder = parent.with_name(parent.name.removesuffix(".staging"))
+        return (f"{_shown(folder)}: no space left on the disk holding this folder (nothing was "
+                "replaced: the previous site and your pages are as they were; free some space, "
+                "then run the command again)")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if not path.exists():  # a file it was creating (a temporary one): the folder refused
+            path = path.parent
+        return (f"{_shown(path)}: {exc.strerror} (sitegen may not write or read there: change "
+                "the permissions, or set another folder in config.yml)")
+    return f"{_shown(path)}: {exc.strerror} (check the path, its permissions and free space)"
+
+
+def _port(text: str) -> int:
+    port = int(text) if text.strip().isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (a whole number from 0 to "
+                                         "65535; 0 picks a free one)")
+    return port
+
+
+def _config(args: argparse.Namespace, *needed: str) -> Config:
+    """config.yml with the command's flags; a -c file that does not exist is refused (only
+    the default one may be missing), as is a missing folder the command reads."""
+    if args.config is not None and not args.config.is_file():
+        raise SitegenError(f"{args.config}: no config file there (check the -c path, or leave "
+                           f"-c out to use ./{CONFIG_NAME})")
+    config = load_config(args.config or CONFIG_NAME,
+                         **(_overrides(args) if "output" in args else {}))
+    for key in needed:
+        require_folder(config, key)
+    return config
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -168,16 +216,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "import":
         from sitegen.importer import import_dumps
 
-        report = import_dumps(load_config(args.config))
+        report = import_dumps(_config(args))
         return 1 if args.strict and report.problems else 0
     if args.command == "build":
         from sitegen.build import build_site
 
-        return build_site(load_config(args.config, **_overrides(args)), strict=args.strict)
+        return build_site(_config(args, "content_dir"), strict=args.strict)
     if args.command == "serve":
         from sitegen.serve import serve
 
-        return serve(args.config, _overrides(args), port=args.port)
+        _config(args, "content_dir")  # stop before serving: serve() reads it on every change
+        return serve(args.config or Path(CONFIG_NAME), _overrides(args), port=args.port)
     if args.command == "check":
         return _check(args)
     if args.command == "new":
@@ -196,7 +245,7 @@ def _check(args: argparse.Namespace) -> int:
     from sitegen.check import check_site
     from sitegen.config import resolve
 
-    config = load_config(args.config, **_overrides(args))
+    config = _config(args)
     folder = resolve(config, config.output_dir)
     report = check_site(folder, config.base_url, config.site_url, Progress("check"))
     shown = _shown(folder)

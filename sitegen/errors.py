@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -10,12 +11,15 @@ class SitegenError(Exception):
 
 
 class ConfigError(SitegenError):
-    """config.yml is invalid; carries every problem found, not just the first."""
+    """config.yml is invalid; carries every problem found, not just the first, each with its
+    line when known: `config.yml:7: taxonomy: ...; config.yml:9: ...`."""
 
-    def __init__(self, path: Path, problems: list[str]):
+    def __init__(self, path: Path, problems: list[str], lines: Sequence[int | None] = ()):
         self.path = path
         self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
+        self.lines = [*lines, *[None] * (len(problems) - len(lines))]
+        super().__init__("; ".join(f"{path}:{line}: {problem}" if line else f"{path}: {problem}"
+                                   for problem, line in zip(problems, self.lines, strict=True)))
 
 
 class SourceError(SitegenError):

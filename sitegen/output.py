@@ -58,8 +58,13 @@ class Output:
         """Write without claiming the name (a worker process writes, the parent claims);
         returns the size."""
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        with open(self._dest(path), "wb") as f:
-            f.write(raw)
+        dest = self._dest(path)
+        try:
+            with open(dest, "wb") as f:
+                f.write(raw)
+        except OSError as exc:  # a full disk fails the write, which names no file
+            exc.filename = exc.filename or dest
+            raise
         return len(raw)
 
     def claim(self, path: str, size: int) -> None:

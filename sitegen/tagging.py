@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from sitegen.model import UNTAGGED
-
 _NON_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")  # the words normalise() leaves: no whitespace is a word char
 # ASCII letters and digits stay, everything else becomes a space: what _WORD finds in ASCII.
@@ -46,6 +44,11 @@ def words(text: str) -> list[str]:
 
 class Tagger:
     def __init__(self, taxonomy: dict[str, tuple[str, ...]]):
+        # Imported here: config.py checks phrases with this module on every command, even a
+        # no-op build, which never needs the model (nor anyascii).
+        from sitegen.model import UNTAGGED
+
+        self.untagged = (UNTAGGED,)
         # Every phrase form (singular and plural) -> its tags. A paper is then tagged by
         # looking up each of its word n-grams once: cost grows with the text, not with
         # text length x number of phrases.
@@ -73,7 +76,7 @@ class Tagger:
         ranked = sorted(strength, key=lambda tag: (-strength[tag], tag))
         chosen = [tag for tag in ranked if strength[tag] >= STRONG][:MOST]
         chosen += [tag for tag in ranked if tag not in chosen][:max(0, LEAST - len(chosen))]
-        return tuple(sorted(chosen)) or (UNTAGGED,)
+        return tuple(sorted(chosen)) or self.untagged
 
     def strengths(self, title: str, abstract: str) -> dict[str, int]:
         """Every tag whose phrases match, with its strength (see the module's docstring)."""
@@ -126,3 +129,35 @@ class Tagger:
                         if tuple(text[i:i + len(parts)]) == parts:
                             found[" ".join(parts), tags] += 1
         return found
+
+
+# Words nearly every title or abstract holds: a phrase made only of them tags every paper.
+_COMMON = frozenset("a an and are as at be by for from in is it its of on or our that the "
+                    "their these this to we which with".split())
+
+
+def phrase_problem(phrase: str) -> str | None:
+    """Why a taxonomy phrase cannot work as the curator meant, if it cannot; phrases are
+    matched as words, so punctuation such as * is dropped, not a wildcard."""
+    found = words(phrase)
+    if not found:
+        return (f"phrase {phrase!r} has no letter or digit, so it matches nothing (phrases "
+                "are matched as words; punctuation and * are ignored)")
+    if _COMMON.issuperset(found):
+        return (f"phrase {phrase!r} is read as {' '.join(found)!r} (punctuation and * are "
+                "ignored, not wildcards), which nearly every paper holds: every paper would "
+                "get the tag (use a more specific phrase)")
+    return None
+
+
+def tag_name_problem(name: object) -> str | None:
+    """Why a tag name cannot be a tag: its page's URL is made of its letters and digits."""
+    if name is None or not str(name).strip():
+        return "a tag name is empty (write one, such as llm)"
+    if words(str(name)) and str(name).isascii():  # a slug for sure, without anyascii
+        return None
+    from sitegen.model import slugify
+
+    if not slugify(str(name), fallback=""):
+        return "a tag name needs a letter or digit to make its page's URL from (rename the tag)"
+    return None

@@ -252,7 +252,7 @@ def test_a_config_broken_at_start_is_one_line_and_exit_2(project):
     result = subprocess.run([sys.executable, "-m", "sitegen", "serve", "--port", "0"],
                             cwd=project, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.count("\n") == 1 and "config.yml: base_url:" in result.stderr
+    assert result.stderr.count("\n") == 1 and "config.yml:1: base_url:" in result.stderr
 
 
 def test_serve_url_follows_base_url_from_config(project, start):

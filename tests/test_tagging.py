@@ -141,3 +141,19 @@ def test_the_example_taxonomy_gives_most_papers_two_to_four_tags_none_overused()
     assert sum(2 <= len(t) <= 4 for t in tags) >= 0.8 * n
     uses = Counter(tag for t in tagged for tag in t)
     assert max(uses.values()) < 0.25 * n, uses.most_common(3)
+
+
+def test_phrases_that_cannot_work_are_explained():
+    from sitegen.tagging import phrase_problem, tag_name_problem
+
+    for phrase in ("graph", "C++", "out-of-distribution", "GPT-4o", "the graph"):
+        assert phrase_problem(phrase) is None, phrase
+    assert "matches nothing" in phrase_problem("++")
+    assert "is read as 'a'" in phrase_problem("A*")
+    assert "is read as 'of the'" in phrase_problem("of the")
+    assert TAGGER.tags("A study", "") == (UNTAGGED,)  # what the check keeps out: 'a' matches
+    assert Tagger({"x": ("A*",)}).tags("A study", "") == ("x",)  # ...every paper
+    for name in ("llm", "3d", "Graph NN", 1):
+        assert tag_name_problem(name) is None
+    assert "empty" in tag_name_problem(None) and "empty" in tag_name_problem(" ")
+    assert "needs a letter or digit" in tag_name_problem("++")
