@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "enrich":
         from sitegen.enrich import enrich, log_report
 
-        report = enrich(load_config(args.config), dry_run=args.dry_run, api_url=args.api_url)
+        report = enrich(_config(args), dry_run=args.dry_run, api_url=args.api_url)
         log_report(report, args.dry_run, _shown)
         return 0
     raise AssertionError(args.command)
