@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache, FileHashes, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
+from sitegen.lock import site_lock
 from sitegen.theme import load_theme
 
 if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
@@ -34,9 +35,15 @@ LUNR_FOLDER = Path("node_modules") / "lunr"  # where search.lunr_js looks, proje
 PARALLEL_FROM = 300  # papers; below this a second process costs more than it saves
 
 
-def build_site(config: Config, strict: bool = False) -> int:
+def build_site(config: Config, strict: bool = False, wait: bool = True) -> int:
     """Build the site into config.output_dir. 0: done (warnings may have been printed);
-    1: `strict` and the import reported problems."""
+    1: `strict` and the import reported problems. One build of a site at a time: another
+    one running, this one waits for it (or with `wait` False raises lock.Busy)."""
+    with site_lock(config, wait):
+        return _build(config, strict)
+
+
+def _build(config: Config, strict: bool) -> int:
     clock = Stages()
     cache = BuildCache(resolve(config, config.cache_dir))
     hashes = FileHashes(cache)

@@ -23,6 +23,7 @@ from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.dumps import DumpResult, Problem, read_dump
 from sitegen.errors import SitegenError
+from sitegen.lock import site_lock
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
 from sitegen.parallel import Background
@@ -77,14 +78,16 @@ def dump_files(folder: Path) -> list[Path]:
 
 
 def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport:
-    """Run the import stage; `store` shares parsed pages with the rest of the build."""
+    """Run the import stage; `store` shares parsed pages with the rest of the build. Holds
+    the site's lock (see sitegen.lock), as it writes the cache and content/papers."""
     # An import makes hundreds of thousands of objects that all live until it ends, and
     # next to no garbage cycles: the collector's passes over them found nothing and cost
     # about a sixth of a full import at 5k papers.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(config, store)
+        with site_lock(config):
+            return _import(config, store)
     finally:
         if collecting:
             gc.enable()
