@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from sitegen.config import load_config
 from sitegen.lock import site_lock
@@ -77,3 +81,51 @@ def test_a_build_told_not_to_wait_names_the_process_that_holds_the_site(imported
     _, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err
     assert (imported / "_site" / "index.html").is_file()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status is left to collect
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("kill", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_build_leaves_no_worker_behind(tmp_path, kill):
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_build import make_review
+
+    root = make_review(tmp_path / "review", 1000)  # enough papers for the build to fork
+    assert run(root, "import").returncode == 0
+    build = sitegen(root, "build")
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while not seen and build.poll() is None and time.monotonic() < deadline:
+            seen |= _children(build.pid)
+        assert seen, "the build never forked a worker"
+        build.send_signal(kill)
+        build.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while any(map(_alive, seen)) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling: the assertion below is on what is left
+        assert not [pid for pid in seen if _alive(pid)]
+    finally:
+        for pid in seen:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
