@@ -44,7 +44,7 @@ def outcome(root: Path, parallel: bool, monkeypatch) -> dict:
         "seen": list(store.seen.items()),
         # Values, not bytes: a pickle shares a string it meets twice, and strings from the
         # child are other objects than equal ones of the parent.
-        "cache": {p.name: pickle.loads(p.read_bytes()) for p in sorted(cache.iterdir())},
+        "cache": {p.name: pickle.loads(p.read_bytes()) for p in sorted(cache.glob("*.pickle"))},
         "others": {line.split()[0] for line in pids.read_text().splitlines()
                    if int(line.split()[1]) != os.getpid()},
     }
