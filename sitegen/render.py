@@ -10,11 +10,9 @@ sitegen.theme resolves.
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import logging
 import operator
-import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -125,8 +123,12 @@ class Source:
     captured: str  # ISO date the dump was captured, or ''
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PaperView:
+    """A paper as every page shows it. `key` is the hash of everything it is made from
+    (see Views): it stands for the view in the keys of the pages that show it."""
+
+    key: str
     slug: str
     title: str  # plain text: LaTeX read as Unicode ('D³QE'), for <title> and attributes
     path: str
@@ -148,6 +150,11 @@ class PaperView:
     stars: str = ""  # '★★★★☆' for ratings 1-5, else ''
     has_code: bool = False  # a GitHub or GitLab link in the abstract
     citation: str = ""  # its BibTeX entry without the abstract, for its page
+
+    def __repr__(self) -> str:
+        # What page keys see of a view (see page_key): its inputs' hash, not its thousands
+        # of characters of text.
+        return f"PaperView({self.key})"
 
     def __reduce__(self) -> tuple:
         # Views go to the cache by the thousand: as plain strings and tuples they pickle
@@ -275,7 +282,7 @@ class Views:
     A paper's view depends only on the paper, its tags' names, its dumps' capture dates and
     site_url (in its citation), so `memo` (view key -> view, kept between builds) spares
     unchanged papers the math and Markdown; the key also stands for the view in page keys
-    (see job_key)."""
+    (see page_key)."""
 
     def __init__(self, site: Site, config: Config, md: MarkdownRenderer,
                  memo: dict[str, PaperView] | None = None):
@@ -289,18 +296,12 @@ class Views:
         self.papers = {}
         for paper in site.papers:
             key = self._key(paper, config)
-            view = old.get(key) or self._paper(paper, config, md, names)
+            view = old.get(key) or self._paper(key, paper, config, md, names)
             self.memo[key] = view
             self.papers[paper.slug] = view
         self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
                                   tuple(self.papers[p.slug] for p in t.papers))
                           for t in site.tags)
-        self.register()
-
-    def register(self) -> None:
-        """Let page keys and list items find each view's key (again, after unpickling)."""
-        for key, view in self.memo.items():
-            _VIEW_DIGESTS[id(view)] = (view, key)
 
     def _key(self, paper: Paper, config: Config) -> str:
         names = [(t, self.tag_refs[slugify(t)].name) for t in paper.tags]
@@ -310,7 +311,7 @@ class Views:
         return hashlib.blake2b(repr((paper, names, captured, config.site_url))
                                .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
-    def _paper(self, paper: Paper, config: Config, md: MarkdownRenderer,
+    def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
                names: dict[str, str]) -> PaperView:
         tags = tuple(dict.fromkeys(self._links[slugify(t)] for t in paper.tags))
         sources = tuple(self._source(name, config) for name in paper.sources)
@@ -318,7 +319,8 @@ class Views:
         rating = paper.rating
         rated = rating is not None and 1 <= rating <= 5
         return PaperView(
-            slug=paper.slug, title=mathtext.plain(paper.title), path=urls.paper_path(paper.slug),
+            key=key, slug=paper.slug, title=mathtext.plain(paper.title),
+            path=urls.paper_path(paper.slug),
             date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper),
             upvotes=paper.upvotes, authors=_authors(paper),
             organization=paper.organization or "", tags=tags,
@@ -417,8 +419,7 @@ class Renderer:
         """partials/paper_item.html for one paper, rendered once per page depth: a paper is
         listed on many pages (tags, home, timeline), and page-relative links differ only
         by depth. The partial sees `paper`, `site`, `root` and the helpers of that root."""
-        known = _VIEW_DIGESTS.get(id(paper))
-        key = (known[1] if known and known[0] is paper else None, paper.path, root)
+        key = (paper.key, paper.path, root)
         item = self._items.get(key)
         if item is None:
             template = self.env.get_template("partials/paper_item.html")
@@ -458,10 +459,9 @@ class Renderer:
         self._preloaded = set(items)
 
     def rendered_items(self) -> dict[tuple[str, str, str], str]:
-        """List items this process rendered whose view is known by its key, to keep for the
-        next build."""
+        """List items this process rendered, to keep for the next build."""
         return {key: str(html) for key, html in self._items.items()
-                if key[0] is not None and key not in self._preloaded}
+                if key not in self._preloaded}
 
     def template_digest(self, name: str) -> str:
         """A hash of a template and every template it extends, includes or imports, so a
@@ -647,8 +647,6 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
     """
     renderer = Renderer(config, theme, assets, navigation(site), compiled)
     md = MarkdownRenderer()
-    _VIEW_DIGESTS.clear()  # per build: a long-running `serve` must not keep old views alive
-    view_data.register()
     jobs = list(page_jobs(site, config, md, related, view_data))
     stamp = renderer.items_stamp(salt)
     if items is not None:  # list items of unchanged papers, as the last build rendered them
@@ -670,7 +668,6 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
         items.clear()
         items.update(kept)
         items.update({(stamp, *key): html for key, html in {**new_items, **their_items}.items()})
-    _VIEW_DIGESTS.clear()
     for name, path in assets.paths.items():
         out.write(path, assets.files[name])
     return [(job.kind, job.path) for job in jobs], [done[i] for i in range(len(jobs))]
@@ -694,7 +691,7 @@ class Work:
             for i in chunk:
                 job = self.jobs[i]
                 file = urls.output_file(job.path)
-                key = job_key(job, self.salt + self.renderer.template_digest(job.template))
+                key = page_key(job, self.salt + self.renderer.template_digest(job.template))
                 size = self.take(file, key) if self.take else None
                 if size is not None:
                     done.append(Done(i, file, key, size, True))
@@ -707,35 +704,11 @@ class Work:
         return done, self.renderer.rendered_items()
 
 
-def job_key(job: Job, salt: str) -> str:
-    """Same view data, same template and salt -> same page bytes (rendering is deterministic)."""
-    out = io.BytesIO()
-    _KeyPickler(out).dump((salt, job.template, job.path, job.title, job.description,
-                           job.context))
-    return hashlib.blake2b(out.getbuffer(), digest_size=16).hexdigest()
-
-
-_VIEW_DIGESTS: dict[int, tuple[PaperView, str]] = {}
-
-
-class _KeyPickler(pickle.Pickler):
-    """Pickles a paper view as the hash of its inputs or its repr, computed once per view: a paper
-    appears on many pages (tags, lists, related), and its abstract need not be hashed each
-    time. The view is kept with its hash so its id cannot be reused by another object.
-
-    Fast mode (no memo): equal contexts give equal bytes however their objects are shared.
-    Contexts are trees, which is all fast mode needs."""
-
-    def __init__(self, file: io.BytesIO):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.fast = True
-
-    def persistent_id(self, obj: object) -> str | None:
-        if type(obj) is not PaperView:
-            return None
-        known = _VIEW_DIGESTS.get(id(obj))
-        if known is None or known[0] is not obj:
-            data = repr(obj).encode("utf-8", "surrogatepass")
-            known = _VIEW_DIGESTS[id(obj)] = (obj, hashlib.blake2b(data, digest_size=16)
-                                              .hexdigest())
-        return known[1]
+def page_key(job: Job, salt: str) -> str:
+    """Same inputs, same page bytes (rendering is deterministic). The inputs are named
+    digests: `salt` (the site's settings, asset names and the page's templates with all
+    they include), the page's path and text, and its context, where each paper's view
+    stands as its own key (PaperView.__repr__) and everything else as its value."""
+    return hashlib.blake2b(repr((salt, job.template, job.path, job.title, job.description,
+                                 job.context)).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()

@@ -78,7 +78,7 @@ def test_note_headings_nest_under_the_page_heading_without_skipping_levels():
 # ---------------------------------------------------------------- view data
 
 def _view(slug: str, date: str) -> PaperView:
-    return PaperView(slug, slug, f"papers/{slug}/", date, date, None, "", "", (), (), (), (),
+    return PaperView(slug, slug, slug, f"papers/{slug}/", date, date, None, "", "", (), (), (), (),
                      MarkdownRenderer()(""), "")
 
 
@@ -213,7 +213,7 @@ def test_page_keys_follow_values_not_how_objects_are_shared():
     label = "".join(["same ", "text"])
     job = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": label})
     again = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": "same text"})
-    assert render.job_key(job, "") == render.job_key(again, "")
+    assert render.page_key(job, "") == render.page_key(again, "")
 
 
 def test_paper_views_survive_pickling_as_the_cache_and_worker_use_them():
