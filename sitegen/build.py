@@ -35,15 +35,18 @@ LUNR_FOLDER = Path("node_modules") / "lunr"  # where search.lunr_js looks, proje
 PARALLEL_FROM = 300  # papers; below this a second process costs more than it saves
 
 
-def build_site(config: Config, strict: bool = False, wait: bool = True) -> int:
+def build_site(config: Config, strict: bool = False, wait: bool = True,
+               fork: bool = True) -> int:
     """Build the site into config.output_dir. 0: done (warnings may have been printed);
     1: `strict` and the import reported problems. One build of a site at a time: another
-    one running, this one waits for it (or with `wait` False raises lock.Busy)."""
+    one running, this one waits for it (or with `wait` False raises lock.Busy). `fork`
+    False: all in this process (a process with threads, such as `sitegen serve`, must not
+    fork: a lock another thread held would stay locked in the child)."""
     with site_lock(config, wait):
-        return _build(config, strict)
+        return _build(config, strict, fork)
 
 
-def _build(config: Config, strict: bool) -> int:
+def _build(config: Config, strict: bool, fork: bool) -> int:
     clock = Stages()
     cache = BuildCache(resolve(config, config.cache_dir))
     hashes = FileHashes(cache)
@@ -67,7 +70,7 @@ def _build(config: Config, strict: bool) -> int:
 
     store = PageStore(cache)  # pages parsed once, shared by import and load
     with clock("import"):  # dumps -> content/papers/*.md, keeping the curator's edits
-        report = import_dumps(config, store)
+        report = import_dumps(config, store, fork=fork)
         if report.written:  # the fingerprint recorded below is of the content as imported
             inputs = input_fingerprint(config, hashes)
     with clock("load"):  # a bad page or theme stops here, before the output is touched
@@ -75,7 +78,7 @@ def _build(config: Config, strict: bool) -> int:
         theme = load_theme(config)
     # Related papers need no other stage: computed on the second core while this one builds
     # the search index and the papers' view data (about as long, from 1k to 50k papers).
-    parallel = len(site.papers) >= PARALLEL_FROM
+    parallel = fork and len(site.papers) >= PARALLEL_FROM
     with Background(related_with_memo, site, cache, parallel=parallel) as related_lists:
         with clock("search"):  # the index and result records, as hashed assets
             files, memo = search_with_memo(site, config, cache.load("search", {}))
@@ -89,7 +92,7 @@ def _build(config: Config, strict: bool) -> int:
     with Background(data_files, site, config, parallel=parallel) as data, Output(target) as out:
         with clock("render"):
             pages, reused = render_pages(site, config, theme, assets, views, related, out,
-                                         cache)
+                                         cache, fork)
         with clock("feeds"):
             write_data(out, data.result(), assets, pages, config)
         with clock("swap"):
@@ -107,8 +110,8 @@ def _build(config: Config, strict: bool) -> int:
 
 
 def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: Views,
-                 related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache
-                 ) -> tuple[list[tuple[str, str]], int]:
+                 related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache,
+                 fork: bool = True) -> tuple[list[tuple[str, str]], int]:
     """Every page, from the last build's rendering where its key is unchanged; returns
     (kind, path) of each page and how many were reused. Cache entries are keyed by content,
     so they stay right even if this build fails later."""
@@ -131,7 +134,7 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
         return html.put(key, os.path.join(out.staging, file))
 
     pages, done = render_site(site, config, theme, assets, out, views, Progress("render"),
-                              related, take=take, keep=keep, salt=salt, parallel=True,
+                              related, take=take, keep=keep, salt=salt, parallel=fork,
                               items=items, compiled=cache.folder and cache.folder / "templates")
     for page in done:
         out.claim(page.file, page.size)

@@ -77,9 +77,11 @@ def dump_files(folder: Path) -> list[Path]:
                   if p.is_file() and not p.name.startswith((".", "_")) and p.name != "README.md")
 
 
-def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport:
+def import_dumps(config: Config, store: PageStore | None = None,
+                 fork: bool = True) -> ImportReport:
     """Run the import stage; `store` shares parsed pages with the rest of the build. Holds
-    the site's lock (see sitegen.lock), as it writes the cache and content/papers."""
+    the site's lock (see sitegen.lock), as it writes the cache and content/papers. `fork`
+    False: no second process (see build.build_site)."""
     # An import makes hundreds of thousands of objects that all live until it ends, and
     # next to no garbage cycles: the collector's passes over them found nothing and cost
     # about a sixth of a full import at 5k papers.
@@ -87,13 +89,13 @@ def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport
     gc.disable()
     try:
         with site_lock(config):
-            return _import(config, store)
+            return _import(config, store, fork)
     finally:
         if collecting:
             gc.enable()
 
 
-def _import(config: Config, store: PageStore | None) -> ImportReport:
+def _import(config: Config, store: PageStore | None, fork: bool) -> ImportReport:
     cache = BuildCache(resolve(config, config.cache_dir))
     store = store or PageStore(cache)
     papers_dir = resolve(config, config.papers_dir)
@@ -117,7 +119,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     # core while this one reads the pages: at thousands of papers the two take about as
     # long. An incremental import has little to do on that side, less than sending it back.
     dirty_dumps = _changed(previous.get("state"), state, "dumps")
-    parallel = dirty_dumps is None and len(page_files) >= PARALLEL_FROM
+    parallel = fork and dirty_dumps is None and len(page_files) >= PARALLEL_FROM
     with Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
                     parallel=parallel) as side:
         existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
@@ -164,7 +166,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
             summaries[paper.seen[0]].new += 1
             plan.append(Write(papers_dir / f"{slug}.md", new_text, paper=imported, meta=meta))
         report.written += 1
-    written = _write(plan, store)
+    written = _write(plan, store, fork)
     report.dumps = incoming.dumps
     _save_state(cache, state, written, report)
     if written or not parallel:
@@ -231,13 +233,13 @@ class Write(NamedTuple):
     meta: dict | None = None
 
 
-def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
+def _write(plan: list[Write], store: PageStore, fork: bool = True) -> dict[str, str]:
     """Write the planned pages in order; returns page name -> hash of what was written.
     A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are many, a
     second process makes the second half of them."""
     rewrites = [step for step in plan if step.values is not None]
     half = len(rewrites) // 2
-    parallel = len(rewrites) >= REWRITE_PARALLEL_FROM
+    parallel = fork and len(rewrites) >= REWRITE_PARALLEL_FROM
     if parallel:  # imported once before the fork (~25 ms), not by each process
         import ruamel.yaml  # noqa: F401
     with Background(_rewrite, rewrites[half:], parallel=parallel) as side:
