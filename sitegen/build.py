@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
     from sitegen.importer import ImportReport
     from sitegen.model import Site
     from sitegen.output import Output
-    from sitegen.render import Views
     from sitegen.theme import Assets, Theme
+    from sitegen.views import ViewData
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _build(config: Config, strict: bool, fork: bool) -> int:
     return _status(tuple(map(str, report.problems)), strict)
 
 
-def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: Views,
+def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: ViewData,
                  related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache,
                  fork: bool = True) -> tuple[list[tuple[str, str]], int]:
     """Every page, from the last build's rendering where its key is unchanged; returns
@@ -166,13 +166,14 @@ def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, 
     return search_assets(site, config, memo=memo), memo
 
 
-def views_with_memo(site: Site, config: Config, cache: BuildCache) -> Views:
+def views_with_memo(site: Site, config: Config, cache: BuildCache) -> ViewData:
     """The papers' view data, each read from the last build's where its inputs are the
     same. Made in the build's process: made in another, at 50k papers the views' way back
     cost seconds."""
-    from sitegen.render import MarkdownRenderer, Views
+    from sitegen.markup import MarkdownRenderer
+    from sitegen.views import ViewData
 
-    views = Views(site, config, MarkdownRenderer(), cache.load("views", {}))
+    views = ViewData(site, config, MarkdownRenderer(), cache.load("views", {}))
     cache.save("views", views.memo)
     return views
 
