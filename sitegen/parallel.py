@@ -1,4 +1,6 @@
-"""Run one pure computation in a second process while the build goes on in this one.
+"""The build's one way to use a second core: a forked process running one pure computation
+while the build goes on in this one. Two uses: related papers (during search and views) and
+rendering (the worker makes the data files, then takes chunks of pages as this process does).
 
 The child is forked, so it inherits its inputs (the whole Site) without pickling them; only
 the result travels back. Results are the same bytes either way, so output stays

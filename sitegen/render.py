@@ -8,8 +8,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sitegen import urls
+from sitegen.cache import Memo
 from sitegen.config import Config
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Site
@@ -42,45 +44,48 @@ def render_site(site: Site, config: Config, theme: Theme, assets: Assets, out: O
                 related: dict[str, tuple[str, ...]] | None = None,
                 take: Callable[[str, str], int | None] | None = None,
                 keep: Callable[[str, str], object] | None = None,
-                salt: str = "", parallel: bool = False, items: dict | None = None,
-                compiled: Path | None = None) -> tuple[list[tuple[str, str]], list[Done]]:
-    """Write every page and asset; returns (kind, path) of each page and what became of it.
+                salt: str = "", parallel: bool = False, items: Memo | None = None,
+                compiled: Path | None = None, also: Callable[[], Any] | None = None
+                ) -> tuple[list[tuple[str, str]], list[Done], Any]:
+    """Write every page and asset; returns (kind, path) of each page, what became of it,
+    and what `also()` returned (with `parallel`, the worker calls it before taking pages).
 
     A page's key is a hash of everything it is made from (its template, path and view data,
     plus `salt` for what every page shares: theme, config, asset names). `take(file, key)`
     may link the file rendered from the same key by the last build into the output (its
     size, or None to render it); `keep(file, key)` stores a page rendered now for the next.
     Both only touch files, as they may run in the worker: with `parallel`, a forked worker
-    and this process take pages in turn. The caller claims every file. `items` (list items'
-    HTML) comes from the last build and is updated in place to this build's. `compiled`:
-    where compiled templates are kept (see Renderer).
+    and this process take pages in turn. The caller claims every file. `items`: the memo
+    of list items' HTML by (stamp, view key, path, root). `compiled`: where compiled
+    templates are kept (see Renderer).
     """
     renderer = Renderer(config, theme, assets, navigation(site), compiled)
     md = MarkdownRenderer()
     jobs = list(page_jobs(site, config, md, related, view_data))
     stamp = renderer.items_stamp(salt)
-    if items is not None:  # list items of unchanged papers, as the last build rendered them
-        renderer.preload_items({tuple(key): html for (s, *key), html in items.items()
-                                if s == stamp and key[0] in view_data.memo})
+    # List items of current papers, as the last build rendered them: all kept, as the
+    # worker's use of them is not seen here.
+    kept = {} if items is None else {
+        key: html for key, html in items.old.items()
+        if key[0] == stamp and key[1] in view_data.memo}
+    renderer.preload_items({key[1:]: html for key, html in kept.items()})
     renderer.compile_all()
     work = Work(renderer, jobs, out, salt, take, keep)
     chunks = Chunks(len(jobs), CHUNK)
-    with Background(work, chunks, parallel=parallel and len(jobs) >= PARALLEL_PAGES) as worker:
-        mine, new_items = work(chunks, progress)
-        theirs, their_items = worker.result()
+    forked = parallel and len(jobs) >= PARALLEL_PAGES
+    with Background(work, chunks, None, also, parallel=forked) as worker:
+        mine, new_items, _ = work(chunks, progress)
+        theirs, their_items, extra = worker.result()
     done = {d.index: d for d in mine + theirs}
     if len(done) < len(jobs):  # the worker failed: render its pages here (and raise here)
-        rest, _ = work(iter([[i for i in range(len(jobs)) if i not in done]]))
+        rest, _, _ = work(iter([[i for i in range(len(jobs)) if i not in done]]))
         done.update((d.index, d) for d in rest)
     if items is not None:
-        kept = {key: html for key, html in items.items()
-                if key[0] == stamp and key[1] in view_data.memo}
-        items.clear()
         items.update(kept)
         items.update({(stamp, *key): html for key, html in {**new_items, **their_items}.items()})
     for name, path in assets.paths.items():
         out.write(path, assets.files[name])
-    return [(job.kind, job.path) for job in jobs], [done[i] for i in range(len(jobs))]
+    return [(job.kind, job.path) for job in jobs], [done[i] for i in range(len(jobs))], extra
 
 
 class Work:
@@ -95,7 +100,11 @@ class Work:
 
     def __call__(self, chunks: Iterable[Iterable[int]],
                  progress: Callable[[int, int], None] | None = None,
-                 ) -> tuple[list[Done], dict[tuple[str, str, str], str]]:
+                 also: Callable[[], Any] | None = None,
+                 ) -> tuple[list[Done], dict[tuple[str, str, str], str], Any]:
+        """(pages done, list items rendered, what `also()` returned: the worker makes the
+        data files first, while this process starts on the pages)."""
+        extra = also() if also is not None else None
         done = []
         for chunk in chunks:
             for i in chunk:
@@ -111,7 +120,7 @@ class Work:
                 done.append(Done(i, file, key, size, False, kept))
             if progress and done:  # pages are taken in order: the last index is how far
                 progress(done[-1].index + 1, len(self.jobs))
-        return done, self.renderer.rendered_items()
+        return done, self.renderer.rendered_items(), extra
 
 
 def page_key(job: Job, salt: str) -> str:

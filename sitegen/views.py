@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 from markupsafe import Markup
 
 from sitegen import mathtext, urls
+from sitegen.cache import Memo
 from sitegen.config import Config
 from sitegen.exports import bibtex_entry, code_links, tag_slug
 from sitegen.markup import MarkdownRenderer
@@ -197,20 +198,18 @@ class ViewData:
     (see page_key)."""
 
     def __init__(self, site: Site, config: Config, md: MarkdownRenderer,
-                 memo: dict[str, PaperView] | None = None):
+                 memo: Memo | None = None):
         self.tag_refs = {t.slug: TagRef(t.name, urls.tag_path(t.slug), t.count)
                          for t in site.tags}
         names = {slug: ref.name for slug, ref in self.tag_refs.items()}
         self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
         self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
-        self.memo: dict[str, PaperView] = {}  # the views of this build, to keep for the next
-        old = memo or {}
+        self.memo = Memo() if memo is None else memo  # this build's views by key
         self.papers = {}
         for paper in site.papers:
             key = self._key(paper, config)
-            view = old.get(key) or self._paper(key, paper, config, md, names)
-            self.memo[key] = view
-            self.papers[paper.slug] = view
+            self.papers[paper.slug] = self.memo.make(key, self._paper, key, paper, config, md,
+                                                     names)
         self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
                                   tuple(self.papers[p.slug] for p in t.papers))
                           for t in site.tags)
