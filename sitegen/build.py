@@ -203,13 +203,13 @@ def _related(site: Site, terms: dict) -> tuple[dict[str, tuple[str, ...]], dict]
 
 def data_files(site: Site, config: Config) -> dict[str, bytes]:
     """The dataset, feeds and exports: every output that is not a page or an asset."""
-    from sitegen import exports, feeds, urls
+    from sitegen import bibtex, exports, feeds, urls
 
     files = {urls.PAPERS_JSON: feeds.papers_json(site), urls.FEED: feeds.atom_feed(site, config),
              urls.PAPERS_CSV: exports.papers_csv(site, config)}
     for tag in site.tags:
         files[urls.tag_feed(tag.slug)] = feeds.tag_feed(site, tag, config)
-    files.update(exports.bibtex_files(site, config))
+    files.update(bibtex.files(site, config))
     return files
 
 

@@ -25,6 +25,7 @@ from sitegen.errors import SitegenError
 from sitegen.lock import site_lock
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
+from sitegen.site import dump_files
 from sitegen.tagging import Tagger
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,6 @@ class ImportReport:
         out.append(f"{self.papers} unique papers; {self.written} pages written, "
                    f"{self.unchanged} unchanged; {len(self.problems)} warnings")
         return out
-
-
-def dump_files(folder: Path) -> list[Path]:
-    """Dumps in name order, which is import order: name them so they sort by capture time."""
-    if not folder.is_dir():
-        raise SitegenError(f"{folder}: dumps folder not found (create it or set dumps_dir "
-                           "in config.yml)")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "_")) and p.name != "README.md")
 
 
 def import_dumps(config: Config, cache: BuildCache | None = None) -> ImportReport:

@@ -33,7 +33,7 @@ from lunr.stemmer import PorterStemmer
 from scipy import sparse
 
 from sitegen.mathtext import plain
-from sitegen.model import Paper, Site, slugify
+from sitegen.model import Paper, Site
 
 RELATED = 5  # papers listed on each paper page
 BLOCK_CELLS = 4_000_000  # products per block of papers (about 50 MB)
@@ -275,11 +275,10 @@ def _scaled_descending(matrix: sparse.csr_matrix, scale: np.ndarray) -> sparse.c
 
 
 def _tag_matrix(papers: list[Paper]) -> sparse.csr_matrix:
-    slug_of = {name: slugify(name) for name in sorted({t for p in papers for t in p.tags})}
-    index = {s: i for i, s in enumerate(sorted(set(slug_of.values())))}
+    index = {s: i for i, s in enumerate(sorted({s for p in papers for s in p.tag_slugs}))}
     rows, cols = [], []
     for row, paper in enumerate(papers):
-        for col in sorted({index[slug_of[t]] for t in paper.tags}):
+        for col in sorted(index[s] for s in paper.tag_slugs):
             rows.append(row)
             cols.append(col)
     return sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),

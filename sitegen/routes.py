@@ -12,7 +12,8 @@ from sitegen import charts, urls, views
 from sitegen.config import Config
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Page, Site
-from sitegen.views import ViewData, counts, plural, summary, timeline
+from sitegen.text import plural
+from sitegen.views import ViewData, counts, summary, timeline
 
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
 HOME_CHART_TAGS = 6  # the home page's chart shows the most used tags as small multiples

@@ -17,8 +17,9 @@ from sitegen import urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError, SourceError
 from sitegen.site import shown
+from sitegen.text import plural
 from sitegen.theme import Assets, Theme
-from sitegen.views import PaperView, plural
+from sitegen.views import PaperView
 
 if TYPE_CHECKING:
     from sitegen.routes import Job

@@ -22,16 +22,12 @@ from typing import Generic, TypeVar
 
 from markupsafe import Markup
 
-from sitegen import mathtext, urls
+from sitegen import bibtex, mathtext, urls
 from sitegen.cache import Memo
 from sitegen.config import Config
-from sitegen.exports import bibtex_entry, code_links, tag_slug
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Paper, Site, slugify
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-
+from sitegen.text import MONTHS, date_label, plural
 
 # ---------------------------------------------------------------- papers and tags
 
@@ -157,22 +153,12 @@ class Counts:
     last: str
 
 
-def date_label(paper: Paper) -> str:
-    d = paper.date
-    return f"{d.day} {MONTHS[d.month - 1][:3]} {d.year}" if d else ""
-
-
 def _authors(paper: Paper) -> str:
     if isinstance(paper.authors, tuple):
         return ", ".join(paper.authors)
     if paper.authors is None:
         return ""
     return plural(paper.authors, "author")
-
-
-def plural(count: int, word: str) -> str:
-    """'1 paper', '2 papers': the `plural` filter of every template."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 def _link(url: str) -> Link | None:
@@ -215,7 +201,7 @@ class ViewData:
                           for t in site.tags)
 
     def _key(self, paper: Paper, config: Config) -> str:
-        names = [(t, self.tag_refs[slugify(t)].name) for t in paper.tags]
+        names = [self.tag_refs[s].name for s in paper.tag_slugs]
         captured = [str(config.dump_settings(name).captured) for name in paper.sources]
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
@@ -224,7 +210,7 @@ class ViewData:
 
     def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
                names: dict[str, str]) -> PaperView:
-        tags = tuple(dict.fromkeys(self._links[slugify(t)] for t in paper.tags))
+        tags = tuple(self._links[s] for s in paper.tag_slugs)
         sources = tuple(self._source(name, config) for name in paper.sources)
         abstract = paragraphs(paper.abstract)
         rating = paper.rating
@@ -232,7 +218,7 @@ class ViewData:
         return PaperView(
             key=key, slug=paper.slug, title=mathtext.plain(paper.title),
             path=urls.paper_path(paper.slug),
-            date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper),
+            date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper.date),
             upvotes=paper.upvotes, authors=_authors(paper),
             organization=paper.organization or "", tags=tags,
             links=tuple(link for u in paper.links if (link := _link(u))),
@@ -243,8 +229,8 @@ class ViewData:
             rating_label=(f"{rating} of 5" if rated else str(rating)) if rating is not None
             else "",
             stars=("★" * rating + "☆" * (5 - rating)) if rated else "",
-            has_code=bool(code_links(paper)),
-            citation=bibtex_entry(paper, config, names, abstract=False))
+            has_code=bool(urls.code_links(paper.links)),
+            citation=bibtex.entry(paper, config, names, abstract=False))
 
     def _source(self, name: str, config: Config) -> Source:
         if name not in self._sources:
@@ -272,7 +258,8 @@ def timeline(papers: tuple[PaperView, ...]) -> tuple[tuple[YearView, ...], tuple
 def counts(site: Site) -> Counts:
     dated = [p for p in site.papers if p.date]
     return Counts(len(site.papers), len(site.tags), len(site.dumps),
-                  date_label(dated[-1]) if dated else "", date_label(dated[0]) if dated else "")
+                  date_label(dated[-1].date) if dated else "",
+                  date_label(dated[0].date) if dated else "")
 
 
 # ---------------------------------------------------------------- review pages
@@ -416,10 +403,10 @@ def table_view(site: Site, papers: Mapping[str, P]) -> TableView[P]:
     names = {t.slug: t.name for t in site.tags}
     rows = []
     for paper in site.papers:
-        slugs = tuple(dict.fromkeys(tag_slug(t) for t in paper.tags))
+        slugs = paper.tag_slugs
         rows.append(TableRow(
             papers[paper.slug], " ".join(slugs), ", ".join(names[s] for s in slugs),
-            str(paper.date.year) if paper.date else "", bool(code_links(paper)),
+            str(paper.date.year) if paper.date else "", bool(urls.code_links(paper.links)),
             status_key(paper.status), paper.status or "",
             str(paper.rating) if paper.rating is not None else ""))
     tag_counts = Counter(s for r in rows for s in r.tags.split())
