@@ -27,6 +27,7 @@ import os
 import pickle
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -124,24 +125,34 @@ class BuildCache:
         if self.folder is None:
             return default
         path = self.folder / f"{name}.pickle"
-        try:
-            stamp, value = pickle.loads(path.read_bytes())
+        try:  # streamed: the file's bytes are never all in memory beside its objects
+            with open(path, "rb") as file:
+                if pickle.load(file) != code_fingerprint():  # another sitegen's cache
+                    return default
+                return pickle.load(file)
         except FileNotFoundError:
             return default
         except Exception as exc:  # a truncated or foreign file is only a cache miss
             log.debug("%s: ignoring unreadable cache (%s)", path, exc)
             return default
-        return value if stamp == code_fingerprint() else default
 
     def save(self, name: str, value: Any) -> None:
         if self.folder is None:
             return
-        from sitegen.pages import atomic_write  # YAML and all: not needed by a no-op build
-
-        try:
-            data = pickle.dumps((code_fingerprint(), value), protocol=pickle.HIGHEST_PROTOCOL)
-            atomic_write(self.folder / f"{name}.pickle", data)
+        path = self.folder / f"{name}.pickle"
+        tmp = None
+        try:  # via a temporary file and a rename; not flushed to disk: a lost cache is a miss
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for stale in self.folder.glob(f".{name}.*.tmp"):  # a killed build's (one at a time)
+                stale.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                pickle.dump(code_fingerprint(), file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
         except OSError as exc:  # a read-only cache must not fail the build
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             log.warning("%s: cannot write the build cache (%s); continuing without it",
                         self.folder, exc.strerror)
 
