@@ -12,11 +12,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import operator
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Generic, TypeVar
 
@@ -91,35 +90,6 @@ class PaperView:
         # What page keys see of a view (see page_key): its inputs' hash, not its thousands
         # of characters of text.
         return f"PaperView({self.key})"
-
-    def __reduce__(self) -> tuple:
-        # Views go to the cache by the thousand: as plain strings and tuples they pickle
-        # several times faster than as Markup (a str subclass) and dataclasses. Tags and
-        # sources are shared between views, so pickled once each.
-        values = list(_VIEW_VALUES(self))
-        for i, pack, _ in _VIEW_CODEC:
-            values[i] = pack(values[i])
-        return _unpack_view, (tuple(values),)
-
-
-def _unpack_view(values: tuple) -> PaperView:
-    values = list(values)
-    for i, _, unpack in _VIEW_CODEC:
-        values[i] = unpack(values[i])
-    view = object.__new__(PaperView)  # as __init__ would, without its checks per field
-    view.__dict__.update(zip(_VIEW_FIELDS, values, strict=True))
-    return view
-
-
-_VIEW_FIELDS = tuple(f.name for f in fields(PaperView))
-_VIEW_VALUES = operator.attrgetter(*_VIEW_FIELDS)
-_VIEW_CODEC = tuple((_VIEW_FIELDS.index(name), pack, unpack) for name, pack, unpack in (
-    ("links", lambda links: tuple((link.url, link.label) for link in links),
-     lambda links: tuple(Link(*link) for link in links)),
-    ("title_html", str, Markup),
-    ("notes_html", str, Markup),
-    ("abstract_html", lambda paragraphs: tuple(map(str, paragraphs)),
-     lambda paragraphs: tuple(map(Markup, paragraphs)))))
 
 
 @dataclass(frozen=True)

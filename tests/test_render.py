@@ -219,7 +219,7 @@ def test_page_keys_follow_values_not_how_objects_are_shared():
 
 
 def test_paper_views_survive_pickling_as_the_cache_and_worker_use_them():
-    """Views are pickled in a compact form; they must come back equal, with their HTML
+    """Views are kept in the cache as pickles; they must come back equal, with their HTML
     still marked safe (else every title would be escaped twice)."""
     import pickle
 
