@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from sitegen.config import Config, load_config, resolve
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, shown
 
 log = logging.getLogger(__name__)
 logging.getLogger("watchfiles").setLevel(logging.WARNING)  # we say what changed ourselves
@@ -412,7 +412,7 @@ def serve(config_path: Path, overrides: dict[str, Any], port: int = 8000) -> int
         while True:
             changed = preview.wait_for_changes(timeout=1.0)
             if changed:
-                names = sorted(_shown(p, config_path) for p in changed)
+                names = sorted(str(shown(Path(p))) for p in changed)
                 log.info("changed: %s%s", ", ".join(names[:3]),
                          f" and {len(names) - 3} more" if len(names) > 3 else "")
                 preview.rebuild()
@@ -435,10 +435,3 @@ def _stop_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, interrupt)
-
-
-def _shown(path: str, config_path: Path) -> str:
-    try:
-        return str(Path(path).relative_to(config_path.resolve().parent))
-    except ValueError:
-        return path

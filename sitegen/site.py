@@ -15,7 +15,7 @@ from pathlib import Path
 from sitegen import urls
 from sitegen.cache import PageStore
 from sitegen.config import Config, resolve
-from sitegen.errors import SitegenError, SourceError
+from sitegen.errors import SitegenError, SourceError, shown
 from sitegen.model import Page, Paper, Site, Tag, slugify
 from sitegen.pages import read_page, split_front_matter
 
@@ -98,14 +98,6 @@ def _key_line(path: Path, key: str) -> int | None:
         if re.match(rf"{re.escape(key)}\s*:", text):
             return number
     return None
-
-
-def shown(path: Path) -> Path:
-    """Paths in messages relative to where the user stands, when possible."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 # ---------------------------------------------------------------- tags

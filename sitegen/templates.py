@@ -15,8 +15,7 @@ from markupsafe import Markup
 
 from sitegen import urls
 from sitegen.config import Config
-from sitegen.errors import SitegenError, SourceError
-from sitegen.site import shown
+from sitegen.errors import SitegenError, SourceError, shown
 from sitegen.text import plural
 from sitegen.theme import Assets, Theme
 from sitegen.views import PaperView
