@@ -61,7 +61,7 @@ class Source:
 @dataclass(frozen=True, repr=False)
 class PaperView:
     """A paper as every page shows it. `key` is the hash of everything it is made from
-    (see Views): it stands for the view in the keys of the pages that show it."""
+    (see ViewData): it stands for the view in the keys of the pages that show it."""
 
     key: str
     slug: str
