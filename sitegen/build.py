@@ -109,11 +109,11 @@ def _build(config: Config, strict: bool, fork: bool) -> int:
 
 def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: ViewData,
                  related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache,
-                 fork: bool = True) -> tuple[list[tuple[str, str]], int, dict[str, bytes]]:
+                 fork: bool = True) -> tuple[list[tuple[str, str]], int, dict[str, int]]:
     """Every page, from the last build's rendering where its key is unchanged; returns
-    (kind, path) of each page, how many were reused, and the data files (data_files(),
-    made by the render's worker before it takes pages). Cache entries are keyed by content,
-    so they stay right even if this build fails later."""
+    (kind, path) of each page, how many were reused, and the size of each data file
+    (data_files(), written by the render's worker before it takes pages). Cache entries
+    are keyed by content, so they stay right even if this build fails later."""
     from sitegen.render import render_site
     from sitegen.search import DATA_ASSETS
 
@@ -135,7 +135,8 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
         site, config, theme, assets, out, views, Progress("render"), related, take=take,
         keep=keep, salt=salt, parallel=fork, items=cache.memo("items"),
         compiled=cache.folder and cache.folder / "templates",
-        also=lambda: data_files(site, config))
+        also=lambda: {path: out.write_file(path, content)  # only sizes travel back
+                      for path, content in data_files(site, config).items()})
     for page in done:
         out.claim(page.file, page.size)
         html.record(page.key, page.kept)
@@ -143,14 +144,15 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
     return pages, sum(page.reused for page in done), data
 
 
-def write_data(out: Output, files: dict[str, bytes], assets: Assets,
+def write_data(out: Output, files: dict[str, int], assets: Assets,
                pages: list[tuple[str, str]], config: Config) -> None:
-    """Feeds and exports, the search manifest, sitemap and robots.txt."""
+    """The search manifest, sitemap and robots.txt; the feeds and exports (`files`: their
+    sizes), written already, are claimed."""
     from sitegen import feeds, urls
     from sitegen.search import manifest
 
-    for path, content in files.items():
-        out.write(path, content)
+    for path, size in files.items():
+        out.claim(path, size)
     out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
     public = [path for kind, path in pages if kind != "404"]
     out.write(urls.SITEMAP, feeds.sitemap(public, config))
