@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_build.py                      # 1k, 5k, 10k, 50k; 3 runs each
     .venv/bin/python bench/bench_build.py --sizes 1000 5000 --runs 5
+    .venv/bin/python bench/bench_build.py --sizes 5000 --against ../main   # A/B, interleaved
 
 Each review is written as card-layout dumps (500 papers a dump, with authors, dates and
 upvotes) made from the example dumps by bench/synth.py, plus the example's config.yml
@@ -14,6 +15,9 @@ state every run:
   noop     nothing changed since the last build
   dump     one new dump of 100 papers lands
   template one template (tag.html, via theme_overrides) changes
+
+With --against, every run of every scenario is timed with the other checkout's sitegen too,
+right after this one's, so both columns see the same machine load; its table follows.
 
 Reported: wall time, the build's own per-stage times, peak memory (max RSS of the build
 process), output size, search index size raw and gzipped, and microseconds per paper.
@@ -79,10 +83,10 @@ def make_review(root: Path, n: int) -> Path:
     return root
 
 
-def build(root: Path) -> tuple[float, int, dict[str, float], str]:
+def build(root: Path, repo: Path = REPO) -> tuple[float, int, dict[str, float], str]:
     """(wall seconds, peak RSS in MB, stage times, stderr) of one `sitegen build` process."""
     start = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's sitegen, installed or not
+    env = {**os.environ, "PYTHONPATH": str(repo)}  # this checkout's sitegen, installed or not
     proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
@@ -138,29 +142,38 @@ def sizes(root: Path) -> tuple[int, int, int]:
     return total, len(raw), len(gzip.compress(raw, 6))
 
 
-def bench_size(n: int, runs: int, base: Path) -> list[dict]:
+def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),
+               scenarios: tuple[str, ...] = SCENARIOS) -> list[list[dict]]:
+    """Rows per checkout in `repos`, each scenario's runs interleaved between them."""
     root = make_review(base / f"review-{n}", n)
     clean = base / f"clean-{n}"
     snapshot(root, clean)
-    build(root)  # the state the incremental scenarios start from
-    built = base / f"built-{n}"
-    snapshot(root, built)
+    built = []
+    for i, repo in enumerate(repos):  # each its own cache: a cache is stamped by the code
+        restore(root, clean)
+        build(root, repo)  # the state the incremental scenarios start from
+        built.append(base / f"built-{n}-{i}")
+        snapshot(root, built[-1])
     out_bytes, index_raw, index_gz = sizes(root)
-    rows = []
-    for scenario in SCENARIOS:
-        samples = []
+    rows: list[list[dict]] = [[] for _ in repos]
+    for scenario in scenarios:
+        samples: list[list] = [[] for _ in repos]
         for _ in range(runs):
-            prepare(root, scenario, clean, built)
-            samples.append(build(root))
-        wall = statistics.median(s[0] for s in samples)
-        middle = min(samples, key=lambda s: abs(s[0] - wall))
-        rows.append({"papers": n, "scenario": scenario, "wall": wall,
-                     "rss": max(s[1] for s in samples), "stages": middle[2],
-                     "us_per_paper": wall / n * 1e6, "output": out_bytes,
-                     "index": index_raw, "index_gz": index_gz})
-        print(f"  {n:>6} {scenario:<9} {wall:7.2f} s  {rows[-1]['rss']:5d} MB  "
-              + ", ".join(f"{k} {v:.2f}" for k, v in middle[2].items()), flush=True)
-    for folder in (root, clean, built):
+            for i, repo in enumerate(repos):
+                prepare(root, scenario, clean, built[i])
+                samples[i].append(build(root, repo))
+        for i, repo in enumerate(repos):
+            wall = statistics.median(s[0] for s in samples[i])
+            middle = min(samples[i], key=lambda s, wall=wall: abs(s[0] - wall))
+            row = {"papers": n, "scenario": scenario, "wall": wall,
+                   "rss": max(s[1] for s in samples[i]), "stages": middle[2],
+                   "us_per_paper": wall / n * 1e6, "output": out_bytes,
+                   "index": index_raw, "index_gz": index_gz}
+            rows[i].append(row)
+            print(f"  {n:>6} {scenario:<9} {wall:7.2f} s  {row['rss']:5d} MB  "
+                  + ", ".join(f"{k} {v:.2f}" for k, v in middle[2].items())
+                  + (f"  ({repo})" if len(repos) > 1 else ""), flush=True)
+    for folder in (root, clean, *built):
         shutil.rmtree(folder, ignore_errors=True)
     return rows
 
@@ -182,16 +195,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 50000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=SCENARIOS)
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="another sitegen checkout to time side by side (e.g. main)")
     args = parser.parse_args(argv)
+    repos = (REPO, args.against.resolve()) if args.against else (REPO,)
     ram = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, output in {'RAM disk' if ram else 'temp folder'}")
-    rows = []
+    rows: list[list[dict]] = [[] for _ in repos]
     with tempfile.TemporaryDirectory(dir=ram) as tmp:
         for n in args.sizes:
-            rows += bench_size(n, args.runs, Path(tmp))
-    print()
-    print(table(rows))
+            for mine, theirs in zip(rows, bench_size(n, args.runs, Path(tmp), repos,
+                                                            args.scenarios), strict=True):
+                mine += theirs
+    for repo, repo_rows in zip(repos, rows, strict=True):
+        print(f"\n{repo}:" if len(repos) > 1 else "")
+        print(table(repo_rows))
     return 0
 
 

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache, FileHashes, HtmlStore, PageStore, digest
 from sitegen.config import Config, resolve
+from sitegen.lock import site_lock
 from sitegen.theme import load_theme
 
 if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
     from sitegen.importer import ImportReport
     from sitegen.model import Site
     from sitegen.output import Output
-    from sitegen.render import Views
     from sitegen.theme import Assets, Theme
+    from sitegen.views import ViewData
 
 log = logging.getLogger(__name__)
 
@@ -34,63 +35,70 @@ LUNR_FOLDER = Path("node_modules") / "lunr"  # where search.lunr_js looks, proje
 PARALLEL_FROM = 300  # papers; below this a second process costs more than it saves
 
 
-def build_site(config: Config, strict: bool = False) -> int:
+def build_site(config: Config, strict: bool = False, wait: bool = True,
+               fork: bool = True) -> int:
     """Build the site into config.output_dir. 0: done (warnings may have been printed);
-    1: `strict` and the import reported problems."""
+    1: `strict` and the import reported problems. One build of a site at a time: another
+    one running, this one waits for it (or with `wait` False raises lock.Busy). `fork`
+    False: all in this process (a process with threads, such as `sitegen serve`, must not
+    fork: a lock another thread held would stay locked in the child)."""
+    with site_lock(config, wait):
+        return _build(config, strict, fork)
+
+
+def _build(config: Config, strict: bool, fork: bool) -> int:
     clock = Stages()
     cache = BuildCache(resolve(config, config.cache_dir))
-    hashes = FileHashes(cache)
     target = resolve(config, config.output_dir)
     with clock("check"):  # every input hashed: nothing changed since the last build?
-        inputs = input_fingerprint(config, hashes)
         previous = cache.load("build", {})
+        hashes = FileHashes(previous.get("files", {}))
+        inputs = input_fingerprint(config, hashes)
         up_to_date = previous.get("inputs") == inputs and previous.get("output") == listing(target)
     if up_to_date:  # the import too would find nothing to do: replay what it said
-        hashes.save()
+        if hashes.new != hashes.old:
+            cache.save("build", {**previous, "files": hashes.new})
         _log_import(*previous["import"])
         log.info("%s is up to date (nothing changed since the last build)", target)
         log.info("time: %s", clock.summary())
         return _status(previous["import"][0], strict)
     # Imported only now, so that a no-op build never loads Jinja, Markdown or numpy.
     from sitegen.importer import import_dumps
+    from sitegen.markup import MarkdownRenderer
     from sitegen.output import Output
-    from sitegen.parallel import Background
+    from sitegen.search import search_assets
     from sitegen.site import load_site
     from sitegen.theme import collect_assets
+    from sitegen.views import ViewData
 
-    store = PageStore(cache)  # pages parsed once, shared by import and load
     with clock("import"):  # dumps -> content/papers/*.md, keeping the curator's edits
-        report = import_dumps(config, store)
+        report = import_dumps(config, cache)
         if report.written:  # the fingerprint recorded below is of the content as imported
             inputs = input_fingerprint(config, hashes)
     with clock("load"):  # a bad page or theme stops here, before the output is touched
-        site = load_site(config, store)
+        site = load_site(config, PageStore(cache))  # the pages the import parsed
         theme = load_theme(config)
     # Related papers need no other stage: computed on the second core while this one builds
     # the search index and the papers' view data (about as long, from 1k to 50k papers).
-    parallel = len(site.papers) >= PARALLEL_FROM
-    with Background(related_with_memo, site, cache, parallel=parallel) as related_lists:
+    with Related(site, cache, fork) as related_lists:
         with clock("search"):  # the index and result records, as hashed assets
-            files, memo = search_with_memo(site, config, cache.load("search", {}))
-            cache.save("search", memo)
+            files = search_assets(site, config, memo=cache.memo("search"))
             assets = collect_assets(theme, files)
         with clock("views"):  # each paper's math, Markdown and citation, for every page
-            views = views_with_memo(site, config, cache)
+            views = ViewData(site, config, MarkdownRenderer(), cache.memo("views"))
         with clock("related"):  # waits for every paper's most related papers
             related = related_lists.result()
-    # Feeds and exports need only the site: made on the other core while pages render.
-    with Background(data_files, site, config, parallel=parallel) as data, Output(target) as out:
-        with clock("render"):
-            pages, reused = render_pages(site, config, theme, assets, views, related, out,
-                                         cache)
+    with Output(target) as out:
+        with clock("render"):  # and, in the render's worker, the feeds and exports
+            pages, reused, data = render_pages(site, config, theme, assets, views, related,
+                                               out, cache, fork)
         with clock("feeds"):
-            write_data(out, data.result(), assets, pages, config)
+            write_data(out, data, assets, pages, config)
         with clock("swap"):
             out.commit()
+    cache.save_memos()
     cache.save("build", {"inputs": inputs, "output": listing(target),
-                         "import": _import_record(report)})
-    hashes.save()
-    store.save()
+                         "import": _import_record(report), "files": hashes.new})
     kinds = Counter(kind for kind, _ in pages)
     log.info("built %s: %d pages (%s), %d assets, %.1f MB; %d pages unchanged", target,
              len(pages), ", ".join(f"{n} {kind}" for kind, n in kinds.items()),
@@ -99,12 +107,13 @@ def build_site(config: Config, strict: bool = False) -> int:
     return _status(tuple(map(str, report.problems)), strict)
 
 
-def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: Views,
-                 related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache
-                 ) -> tuple[list[tuple[str, str]], int]:
+def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views: ViewData,
+                 related: dict[str, tuple[str, ...]], out: Output, cache: BuildCache,
+                 fork: bool = True) -> tuple[list[tuple[str, str]], int, dict[str, int]]:
     """Every page, from the last build's rendering where its key is unchanged; returns
-    (kind, path) of each page and how many were reused. Cache entries are keyed by content,
-    so they stay right even if this build fails later."""
+    (kind, path) of each page, how many were reused, and the size of each data file
+    (data_files(), written by the render's worker before it takes pages). Cache entries
+    are keyed by content, so they stay right even if this build fails later."""
     from sitegen.render import render_site
     from sitegen.search import DATA_ASSETS
 
@@ -114,7 +123,6 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
     salt = digest(repr((config, sorted(
         (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
     html = HtmlStore(cache)
-    items = cache.load("items", {})  # papers' HTML in paper lists, by view and page depth
 
     def take(file: str, key: str) -> int | None:
         src = html.get(key)
@@ -123,79 +131,87 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
     def keep(file: str, key: str) -> tuple[int, int] | None:
         return html.put(key, os.path.join(out.staging, file))
 
-    pages, done = render_site(site, config, theme, assets, out, views, Progress("render"),
-                              related, take=take, keep=keep, salt=salt, parallel=True,
-                              items=items, compiled=cache.folder and cache.folder / "templates")
+    pages, done, data = render_site(
+        site, config, theme, assets, out, views, Progress("render"), related, take=take,
+        keep=keep, salt=salt, parallel=fork, items=cache.memo("items"),
+        compiled=cache.folder and cache.folder / "templates",
+        also=lambda: {path: out.write_file(path, content)  # only sizes travel back
+                      for path, content in data_files(site, config).items()})
     for page in done:
         out.claim(page.file, page.size)
         html.record(page.key, page.kept)
-    html.save()
-    cache.save("items", items)
-    return pages, sum(page.reused for page in done)
+    html.prune()
+    return pages, sum(page.reused for page in done), data
 
 
-def write_data(out: Output, files: dict[str, bytes], assets: Assets,
+def write_data(out: Output, files: dict[str, int], assets: Assets,
                pages: list[tuple[str, str]], config: Config) -> None:
-    """Feeds and exports, the search manifest, sitemap and robots.txt."""
+    """The search manifest, sitemap and robots.txt; the feeds and exports (`files`: their
+    sizes), written already, are claimed."""
     from sitegen import feeds, urls
     from sitegen.search import manifest
 
-    for path, content in files.items():
-        out.write(path, content)
+    for path, size in files.items():
+        out.claim(path, size)
     out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
     public = [path for kind, path in pages if kind != "404"]
     out.write(urls.SITEMAP, feeds.sitemap(public, config))
     out.write(urls.ROBOTS, feeds.robots_txt(config))
 
 
-def search_with_memo(site: Site, config: Config, memo: dict) -> tuple[dict[str, bytes], dict]:
-    """The search files, each paper's analysis read from `memo` where its text is the same
-    (and added to it)."""
-    from sitegen.search import search_assets
+class Related:
+    """`with Related(site, cache, fork) as job: ... job.result()`: each paper's related
+    papers, computed on the second core (`fork` and enough papers) while the build goes on.
+    The last build's lists when no paper's text, tags or first dump changed (a template or
+    config edit), else computed with each paper's terms from the "terms" memo where its
+    text is the same."""
 
-    return search_assets(site, config, memo=memo), memo
+    def __init__(self, site: Site, cache: BuildCache, fork: bool):
+        from sitegen.parallel import Background
+
+        self.lists = cache.memo("related")
+        self.terms = cache.memo("terms")
+        self.inputs = digest(repr(([(p.slug, p.title, p.abstract, p.tags, p.first_seen)
+                                    for p in site.papers], site.dumps))
+                             .encode("utf-8", "surrogatepass"))
+        self.found = self.lists.get(self.inputs)
+        parallel = fork and self.found is None and len(site.papers) >= PARALLEL_FROM
+        self.job = Background(_related, site, self.terms, parallel=parallel)
+
+    def __enter__(self) -> Related:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.job.__exit__(*exc_info)
+
+    def result(self) -> dict[str, tuple[str, ...]]:
+        if self.found is None:
+            self.found, terms = self.job.result()
+            self.terms.clear()  # this build's papers' terms only, from either process
+            self.terms.update(terms)
+            self.lists[self.inputs] = self.found
+        return self.found
 
 
-def views_with_memo(site: Site, config: Config, cache: BuildCache) -> Views:
-    """The papers' view data, each read from the last build's where its inputs are the
-    same. Made in the build's process: made in another, at 50k papers the views' way back
-    cost seconds."""
-    from sitegen.render import MarkdownRenderer, Views
-
-    views = Views(site, config, MarkdownRenderer(), cache.load("views", {}))
-    cache.save("views", views.memo)
-    return views
-
-
-def related_with_memo(site: Site, cache: BuildCache) -> dict[str, tuple[str, ...]]:
-    """Related papers: the last build's lists when no paper's text, tags or first dump
-    changed (a template or config edit), else computed with each paper's terms read from the
-    last build where its text is the same; only current papers' terms are kept. May run in
-    another process: it saves its own cache entries and returns only the lists."""
-    inputs = digest(repr(([(p.slug, p.title, p.abstract, p.tags, p.first_seen)
-                           for p in site.papers], site.dumps)).encode("utf-8", "surrogatepass"))
-    last = cache.load("related", {})
-    if last.get("inputs") == inputs:
-        return last["related"]
+def _related(site: Site, terms: dict) -> tuple[dict[str, tuple[str, ...]], dict]:
+    """The lists, and the terms of the current papers (which may travel back from the
+    second process: its memo's additions are not seen here otherwise)."""
     from sitegen.related import memo_key, related_papers  # scipy: imported only when needed
 
-    memo = cache.load("terms", {})
-    related = related_papers(site, memo=memo)
+    related = related_papers(site, memo=terms)
     current = {memo_key(p.title, p.abstract) for p in site.papers}
-    cache.save("terms", {key: terms for key, terms in memo.items() if key in current})
-    cache.save("related", {"inputs": inputs, "related": related})
-    return related
+    return related, {key: value for key, value in terms.items() if key in current}
 
 
 def data_files(site: Site, config: Config) -> dict[str, bytes]:
     """The dataset, feeds and exports: every output that is not a page or an asset."""
-    from sitegen import exports, feeds, urls
+    from sitegen import bibtex, exports, feeds, urls
 
     files = {urls.PAPERS_JSON: feeds.papers_json(site), urls.FEED: feeds.atom_feed(site, config),
              urls.PAPERS_CSV: exports.papers_csv(site, config)}
     for tag in site.tags:
         files[urls.tag_feed(tag.slug)] = feeds.tag_feed(site, tag, config)
-    files.update(exports.bibtex_files(site, config))
+    files.update(bibtex.files(site, config))
     return files
 
 

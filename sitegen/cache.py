@@ -1,9 +1,21 @@
-"""The build cache: results keyed by content hashes, so unchanged input is never re-parsed.
+"""The build cache: work reused between builds, keyed by content hashes.
 
-Everything lives in `cache_dir` as one pickle per concern, stamped with a fingerprint of the
-tool's own code: a newer sitegen ignores an older cache. Keys are content hashes, not file
-times, because a CI checkout gives every file a new mtime and the cache must still hit after
-being restored. Deleting the folder is always safe; a corrupt file is ignored and rebuilt.
+What `cache_dir` holds, each file stamped with a fingerprint of sitegen's own code (a newer
+sitegen ignores an older cache):
+
+- build.pickle: what the last build read and wrote, so a build with nothing to do stops
+  after hashing its inputs (with the files' hashes by size and mtime, as git's index);
+- memo.pickle: every stage's per-paper work, one Memo each (a key made from the inputs'
+  hashes -> the value made from them): parsed dumps and pages, the import's last state,
+  papers' views, search analyses, related-paper terms and lists, list items' HTML, and
+  the index of html/; read once when a build has work to do, written once at its end;
+- html/: rendered pages by key, linked into the output when their key is unchanged;
+- templates/: Jinja's compiled templates, checked against their source;
+- build.lock: held by the build running (sitegen.lock).
+
+Keys are content hashes, not file times, because a CI checkout gives every file a new mtime
+and the cache must still hit after being restored. Deleting the folder is always safe; a
+corrupt file is ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -15,7 +27,9 @@ import os
 import pickle
 import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,32 +52,107 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+_MISSING = object()
+
+
+class Memo(dict):
+    """Work reused between builds: key (a hash of the inputs) -> value. Holds what this
+    build used or made, reading the last build's entries on demand through get(); only
+    that is saved, so entries of papers that are gone do not accumulate."""
+
+    def __init__(self, old: dict | None = None):
+        super().__init__()
+        self.old = old or {}
+        self.changed = False  # anything set that did not come from `old`
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            value = self.old.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+            dict.__setitem__(self, key, value)
+            return value
+
+    def make(self, key: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        """The value under `key`, made by fn(*args) when neither build has it."""
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            value = self[key] = fn(*args)
+        return value
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.changed = True
+        dict.__setitem__(self, key, value)
+
+    def clear(self) -> None:
+        self.changed = True
+        dict.clear(self)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.changed = True
+        dict.update(self, *args, **kwargs)
+
+    def same_as_stored(self) -> bool:
+        return not self.changed and len(self) == len(self.old)
+
+
 class BuildCache:
     def __init__(self, folder: Path | None):
         self.folder = folder
+        self.memos: dict[str, Memo] = {}
+        self._stored: dict[str, dict] | None = None
+
+    def memo(self, name: str) -> Memo:
+        """The memo of one stage, the same object for the whole build."""
+        if name not in self.memos:
+            if self._stored is None:
+                self._stored = self.load("memo", {})
+            self.memos[name] = Memo(self._stored.get(name))
+        return self.memos[name]
+
+    def save_memos(self) -> None:
+        """Write every memo once, at the end of a build or import; skipped when none changed
+        (the pages alone are 8 MB at 5k papers). Memos this run did not open are kept."""
+        if all(memo.same_as_stored() for memo in self.memos.values()):
+            return
+        stored = self._stored or {}
+        self.save("memo", {**stored, **{name: dict(m) for name, m in self.memos.items()}})
+        self._stored = None
 
     def load(self, name: str, default: Any = None) -> Any:
         if self.folder is None:
             return default
         path = self.folder / f"{name}.pickle"
-        try:
-            stamp, value = pickle.loads(path.read_bytes())
+        try:  # streamed: the file's bytes are never all in memory beside its objects
+            with open(path, "rb") as file:
+                if pickle.load(file) != code_fingerprint():  # another sitegen's cache
+                    return default
+                return pickle.load(file)
         except FileNotFoundError:
             return default
         except Exception as exc:  # a truncated or foreign file is only a cache miss
             log.debug("%s: ignoring unreadable cache (%s)", path, exc)
             return default
-        return value if stamp == code_fingerprint() else default
 
     def save(self, name: str, value: Any) -> None:
         if self.folder is None:
             return
-        from sitegen.pages import atomic_write  # YAML and all: not needed by a no-op build
-
-        try:
-            data = pickle.dumps((code_fingerprint(), value), protocol=pickle.HIGHEST_PROTOCOL)
-            atomic_write(self.folder / f"{name}.pickle", data)
+        path = self.folder / f"{name}.pickle"
+        tmp = None
+        try:  # via a temporary file and a rename; not flushed to disk: a lost cache is a miss
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for stale in self.folder.glob(f".{name}.*.tmp"):  # a killed build's (one at a time)
+                stale.unlink(missing_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                pickle.dump(code_fingerprint(), file, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
         except OSError as exc:  # a read-only cache must not fail the build
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             log.warning("%s: cannot write the build cache (%s); continuing without it",
                         self.folder, exc.strerror)
 
@@ -76,9 +165,10 @@ class FileHashes:
 
     RACY_NS = 2_000_000_000
 
-    def __init__(self, cache: BuildCache):
-        self.cache = cache
-        self.old: dict[str, tuple[int, int, str]] = cache.load("files", {})
+    def __init__(self, old: dict[str, tuple[int, int, str]]):
+        """`old`: the last build's `new`, which the build keeps with its record. Only files
+        looked at in this build are in `new`, so deleted ones do not accumulate."""
+        self.old = old
         self.new: dict[str, tuple[int, int, str]] = {}
 
     def tree(self, folders: list[Path]) -> str:
@@ -104,11 +194,6 @@ class FileHashes:
             self.new[path] = (st.st_size, st.st_mtime_ns, value)
         return value
 
-    def save(self) -> None:
-        """Only files looked at in this build, so deleted ones do not accumulate."""
-        if self.new != self.old:
-            self.cache.save("files", self.new)
-
 
 def _files(folder: str) -> list[str]:
     """Every file below `folder`, skipping hidden names; os.scandir, as pathlib's rglob and
@@ -129,20 +214,11 @@ def _files(folder: str) -> list[str]:
 
 
 class PageStore:
-    """Paper pages parsed once per content: (file name, content hash) -> (Paper, meta).
-
-    Shared by the importer and the site loader within a build, and kept between builds; only
-    pages seen in this run are saved, so deleted pages do not accumulate.
-    """
+    """Paper pages parsed once per content: (file name, content hash) -> (Paper, meta), in
+    the "pages" memo; shared by the importer and the site loader within a build."""
 
     def __init__(self, cache: BuildCache):
-        self.cache = cache
-        self.seen: dict[tuple[str, str], tuple[Any, dict]] = {}
-        self._saved = -1  # how many pages `seen` held when last saved
-
-    @functools.cached_property
-    def old(self) -> dict[tuple[str, str], tuple[Any, dict]]:
-        return self.cache.load("pages", {})
+        self.memo = cache.memo("pages")
 
     def read(self, path: Path) -> tuple[Any, dict, bytes, str]:
         """(paper, front matter, raw bytes, content hash); raises SourceError on a bad page."""
@@ -150,22 +226,12 @@ class PageStore:
 
         raw = path.read_bytes()
         key = (path.name, digest(raw))
-        hit = self.seen.get(key) or self.old.get(key)
-        if hit is None:
-            hit = parse_page(path, raw)
-        self.seen[key] = hit
-        return hit[0], hit[1], raw, key[1]
+        paper, meta = self.memo.make(key, parse_page, path, raw)
+        return paper, meta, raw, key[1]
 
     def remember(self, path: Path, text: str, paper: Any, meta: dict) -> None:
         """A page just written, with what parsing it would give."""
-        self.seen[(path.name, digest(text.encode("utf-8")))] = (paper, meta)
-
-    def save(self) -> None:
-        """Only when a page was seen since the last save (entries are only ever added): the
-        import saves the store, and the build would write the same 8 MB again at 5k."""
-        if len(self.seen) != self._saved:
-            self.cache.save("pages", self.seen)
-            self._saved = len(self.seen)
+        self.memo[(path.name, digest(text.encode("utf-8")))] = (paper, meta)
 
 
 class HtmlStore:
@@ -178,10 +244,9 @@ class HtmlStore:
     """
 
     def __init__(self, cache: BuildCache):
-        self.cache = cache
         self.folder = cache.folder / "html" if cache.folder else None
-        self.index: dict[str, tuple[int, int]] = cache.load("html", {})
-        self.used: dict[str, tuple[int, int]] = {}
+        self.used = cache.memo("html")  # key -> (size, mtime) of the pages of this build
+        self.index: dict[str, tuple[int, int]] = self.used.old
         self._made = False
 
     def get(self, key: str) -> str | None:
@@ -220,10 +285,9 @@ class HtmlStore:
         if self.folder is not None:
             self.used[key] = stored or self.index[key]
 
-    def save(self) -> None:
-        """Keep only the pages of this build, so the cache does not grow without bound."""
+    def prune(self) -> None:
+        """Delete the pages no longer used, so the cache does not grow without bound."""
         if self.folder is None:
             return
         for key in set(self.index) - set(self.used):
             (self.folder / key).unlink(missing_ok=True)
-        self.cache.save("html", self.used)

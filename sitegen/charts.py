@@ -21,8 +21,8 @@ from html import escape
 from markupsafe import Markup
 
 from sitegen.model import Paper
+from sitegen.text import month_abbr, plural
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_MONTHS = 120  # longer spans are drawn per year
 WIDTH = 600  # viewBox units; the SVG scales to the width of its container
 HEIGHT = 120
@@ -79,7 +79,7 @@ def axis(papers: Iterable[Paper]) -> Axis | None:
         return Axis("year", keys, tuple(str(y) for y, _ in keys))
     keys = tuple(((first.year * 12 + first.month - 1 + i) // 12,
                   (first.month - 1 + i) % 12 + 1) for i in range(months))
-    return Axis("month", keys, tuple(f"{MONTHS[m - 1]} {y}" for y, m in keys))
+    return Axis("month", keys, tuple(f"{month_abbr(m)} {y}" for y, m in keys))
 
 
 def _counts(papers: Iterable[Paper], ax: Axis) -> tuple[tuple[int, ...], int, int]:
@@ -95,12 +95,12 @@ def series(name: str, path: str, papers: tuple[Paper, ...], ax: Axis, chart_id: 
     peak = max(counts, default=0)
     if total:
         best = counts.index(peak)
-        summary = (f"{_n(total, 'dated paper')} from {ax.labels[0]} to {ax.labels[-1]}; "
+        summary = (f"{plural(total, 'dated paper')} from {ax.labels[0]} to {ax.labels[-1]}; "
                    f"the most in one {unit}: {peak} in {ax.labels[best]}.")
     else:
         summary = f"No dated papers between {ax.labels[0]} and {ax.labels[-1]}."
     if undated:
-        summary += f" {_n(undated, 'undated paper')} not shown."
+        summary += f" {plural(undated, 'undated paper')} not shown."
     title = f"{name}: papers per {unit}"
     return Series(name, path, counts, total, undated,
                   svg(counts, ax.labels, chart_id, title, summary, height), summary)
@@ -147,5 +147,3 @@ def _f(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")

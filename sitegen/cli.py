@@ -111,6 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     site_options(build, "output folder")
     build.add_argument("--strict", action="store_true",
                        help="exit with status 1 when the import gave a warning")
+    build.add_argument("--no-wait", action="store_true",
+                       help="exit with status 2 at once if another build of this site runs, "
+                       "rather than wait for it")
     serve = command("serve", "Build, serve the site on 127.0.0.1 under base_url, and rebuild "
                     "and reload open pages whenever content, dumps, theme or config change.")
     site_options(serve, "output folder")
@@ -221,7 +224,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from sitegen.build import build_site
 
-        return build_site(_config(args, "content_dir"), strict=args.strict)
+        return build_site(_config(args, "content_dir"), strict=args.strict,
+                          wait=not args.no_wait)
     if args.command == "serve":
         from sitegen.serve import serve
 

@@ -31,3 +31,11 @@ class SourceError(SitegenError):
         self.message = message
         where = f"{path}:{line}" if line else f"{path}"
         super().__init__(f"{where}: {message}")
+
+
+def shown(path: Path) -> Path:
+    """Paths in messages relative to where the user stands, when possible."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

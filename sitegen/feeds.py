@@ -20,7 +20,7 @@ from sitegen import __version__, urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError
 from sitegen.mathtext import plain
-from sitegen.model import Paper, Site, Tag, slugify
+from sitegen.model import Paper, Site, Tag
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def paper_record(paper: Paper, tag_names: dict[str, str]) -> dict:
         "paper_url": urls.safe_link(paper.url) if paper.url else None,
         "organization": paper.organization,
         "links": [link for u in paper.links if (link := urls.safe_link(u))],
-        "tags": list(dict.fromkeys(tag_names[slugify(t)] for t in paper.tags)),
+        "tags": list(dict.fromkeys(tag_names[s] for s in paper.tag_slugs)),
         "sources": list(paper.sources),
         "url": urls.paper_path(paper.slug),
     }
@@ -150,7 +150,7 @@ def _feed(site: Site, papers: tuple[Paper, ...], config: Config, path: str, alte
         SubElement(entry, "updated").text = stamp
         for name in paper.authors:
             SubElement(SubElement(entry, "author"), "name").text = _xml_text(name)
-        for slug in dict.fromkeys(slugify(t) for t in paper.tags):
+        for slug in paper.tag_slugs:
             SubElement(entry, "category", term=slug, label=_xml_text(names[slug]))
         if paper.abstract:
             SubElement(entry, "summary", type="text").text = _xml_text(plain(paper.abstract))

@@ -5,9 +5,8 @@ a value changes, so a re-import with nothing new touches no file. With the build
 paper is only looked at again when one of its dumps or its page changed, which gives the same
 pages as a full import: an unchanged paper with an unchanged page never needs a change.
 
-At thousands of pages the work is shared with a second process (parallel.Background): the
-dumps are parsed, merged and tagged there while this one reads the pages, and many changed
-pages are rewritten half here, half there. The results are the same either way.
+All in one process: at 5k papers a second one for the dumps' side cost more than it saved
+on a busy machine (whole-process medians, README "Build benchmark").
 """
 
 from __future__ import annotations
@@ -24,18 +23,14 @@ from sitegen.config import Config, resolve
 from sitegen.dumps import DumpResult, Problem, read_dump
 from sitegen.errors import SitegenError
 from sitegen.hfpages import is_saved_page, read_html_dump
+from sitegen.lock import site_lock
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
-from sitegen.parallel import Background
+from sitegen.site import dump_files
 from sitegen.tagging import Tagger
 
 log = logging.getLogger(__name__)
 
-# Existing pages from which the dumps are read on a second core while this one reads the
-# pages (as build.PARALLEL_FROM): below it, a second process costs more than it saves.
-PARALLEL_FROM = 300
-# Changed pages from which half of the rewrites are made on a second core.
-REWRITE_PARALLEL_FROM = 16
 
 
 @dataclass
@@ -68,32 +63,32 @@ class ImportReport:
         return out
 
 
-def dump_files(folder: Path) -> list[Path]:
-    """Dumps in name order, which is import order: name them so they sort by capture time."""
-    if not folder.is_dir():
-        raise SitegenError(f"{folder}: dumps folder not found (create it or set dumps_dir "
-                           "in config.yml)")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "_")) and p.name != "README.md")
-
-
-def import_dumps(config: Config, store: PageStore | None = None) -> ImportReport:
-    """Run the import stage; `store` shares parsed pages with the rest of the build."""
+def import_dumps(config: Config, cache: BuildCache | None = None) -> ImportReport:
+    """Run the import stage. With the build's `cache`, its memos (parsed dumps and pages)
+    are shared with the rest of the build, which saves them; without, the import saves its
+    own. Holds the site's lock (see sitegen.lock), as it writes the cache and content/papers.
+    """
     # An import makes hundreds of thousands of objects that all live until it ends, and
     # next to no garbage cycles: the collector's passes over them found nothing and cost
-    # about a sixth of a full import at 5k papers.
+    # about a third of a full import at 5k papers (measured again with the one-process
+    # import: 2.65 s against 4.0 s, medians of 5).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _import(config, store)
+        with site_lock(config):
+            own = cache is None
+            cache = cache or BuildCache(resolve(config, config.cache_dir))
+            report = _import(config, cache)
+            if own:
+                cache.save_memos()
+            return report
     finally:
         if collecting:
             gc.enable()
 
 
-def _import(config: Config, store: PageStore | None) -> ImportReport:
-    cache = BuildCache(resolve(config, config.cache_dir))
-    store = store or PageStore(cache)
+def _import(config: Config, cache: BuildCache) -> ImportReport:
+    store = PageStore(cache)
     papers_dir = resolve(config, config.papers_dir)
     dumps = [(path, path.read_bytes()) for path in dump_files(resolve(config, config.dumps_dir))]
     page_files = _page_files(papers_dir)
@@ -102,7 +97,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
             (k, str(v.captured)) for k, v in config.dumps.items())]),
         "dumps": {path.name: digest(raw) for path, raw in dumps},
     }
-    previous = cache.load("import", {})
+    previous = cache.memo("import").get("last", {})
     if previous.get("state"):  # without one, the page hashes come with reading the pages
         state["pages"] = {path.name: digest(path.read_bytes()) for path in page_files}
         if previous["state"] == state:  # nothing changed since the last import
@@ -111,17 +106,9 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
             _log(report)
             return report
 
-    # The dumps' side (parse, merge, tag, fingerprint) of a full import runs on the second
-    # core while this one reads the pages: at thousands of papers the two take about as
-    # long. An incremental import has little to do on that side, less than sending it back.
     dirty_dumps = _changed(previous.get("state"), state, "dumps")
-    parallel = dirty_dumps is None and len(page_files) >= PARALLEL_FROM
-    with Background(_incoming, config, cache, dumps, state["dumps"], dirty_dumps,
-                    parallel=parallel) as side:
-        existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
-        if parallel:  # while the child finishes; saved again below only if a page is written
-            store.save()
-        incoming = side.result()
+    incoming = _incoming(config, cache, dumps, state["dumps"], dirty_dumps)
+    existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
     report = ImportReport(problems=incoming.problems + page_problems)
     for name, note in incoming.notes:
         log.info("%s: %s", name, note)
@@ -165,8 +152,6 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     written = _write(plan, store)
     report.dumps = incoming.dumps
     _save_state(cache, state, written, report)
-    if written or not parallel:
-        store.save()
     _log(report)
     return report
 
@@ -182,8 +167,8 @@ class Arrival(NamedTuple):
 
 @dataclass
 class Incoming:
-    """The dumps' side of an import, small as it may travel back from a second process: no
-    dump's papers, and a paper's entries only where it is not ready to import."""
+    """The dumps' side of an import: a paper's entries only where it is not ready to
+    import."""
 
     dumps: list[DumpSummary]  # `found` and `warnings` filled in
     problems: list[Problem]
@@ -194,8 +179,7 @@ class Incoming:
 def _incoming(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
               digests: dict[str, str], dirty: set[str] | None) -> Incoming:
     """Parse and merge the dumps; make the papers of changed dumps (None: all) ready to
-    import. Pure but for the dumps cache it saves, so it may run in a second process; it
-    logs nothing (the caller does, in order)."""
+    import. Logs nothing (the caller does, in order)."""
     results = _parse_dumps(config, cache, dumps, digests)
     tagger = Tagger(config.taxonomy)
     papers = []
@@ -230,20 +214,11 @@ class Write(NamedTuple):
 
 
 def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
-    """Write the planned pages in order; returns page name -> hash of what was written.
-    A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are many, a
-    second process makes the second half of them."""
-    rewrites = [step for step in plan if step.values is not None]
-    half = len(rewrites) // 2
-    parallel = len(rewrites) >= REWRITE_PARALLEL_FROM
-    if parallel:  # imported once before the fork (~25 ms), not by each process
-        import ruamel.yaml  # noqa: F401
-    with Background(_rewrite, rewrites[half:], parallel=parallel) as side:
-        texts = iter(_rewrite(rewrites[:half]) + side.result())
+    """Write the planned pages in order; returns page name -> hash of what was written."""
     written: dict[str, str] = {}
     for step in plan:
         if step.values is not None:
-            pages.atomic_write(step.path, next(texts))
+            pages.atomic_write(step.path, pages.set_keys(step.text, step.values))
             written[step.path.name] = store.read(step.path)[3]
         else:
             pages.atomic_write(step.path, step.text, durable=False)  # nothing old to protect
@@ -252,24 +227,23 @@ def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
     return written
 
 
-def _rewrite(rewrites: list[Write]) -> list[str]:
-    return [pages.set_keys(step.text, step.values) for step in rewrites]
-
-
 def _parse_dumps(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]],
                  digests: dict[str, str]) -> list[DumpResult]:
     """Parse each dump, reusing the parse of any dump whose bytes and settings are unchanged."""
-    old = cache.load("dumps", {})
-    results, keep = [], {}
+    memo = cache.memo("dumps")
+    results = []
     for path, raw in dumps:
         captured = config.dump_settings(path.name).captured
         key = (path.name, digests[path.name], str(captured))
-        result = old.get(key) or (read_html_dump(path.name, raw) if is_saved_page(
-            path.name, raw) else read_dump(path, captured, raw))
-        keep[key] = result
-        results.append(result)
-    cache.save("dumps", keep)
+        results.append(memo.make(key, _read_dump, path, captured, raw))
     return results
+
+
+def _read_dump(path: Path, captured, raw: bytes) -> DumpResult:
+    """A saved Hugging Face page is read for its data, anything else as text."""
+    if is_saved_page(path.name, raw):
+        return read_html_dump(path.name, raw)
+    return read_dump(path, captured, raw)
 
 
 def _changed(previous: dict | None, state: dict, part: str) -> set[str] | None:
@@ -291,7 +265,7 @@ def _save_state(cache: BuildCache, state: dict, written: dict[str, str],
     """Record the input as it is *after* this import, so the next run starts from here: the
     pages read, with what this import wrote in place of (or next to) them."""
     after = {**state, "pages": dict(sorted({**state["pages"], **written}.items()))}
-    cache.save("import", {"state": after, "report": report})
+    cache.memo("import")["last"] = {"state": after, "report": report}
 
 
 def _log(report: ImportReport) -> None:

@@ -37,6 +37,10 @@ def slugify(text: str, max_len: int = SLUG_MAX, fallback: str = "paper") -> str:
     return slug or fallback
 
 
+# A tag's slug from its name; the few names repeat on every paper.
+_tag_slug = functools.lru_cache(maxsize=4096)(lambda name: slugify(name))
+
+
 def title_key(title: str) -> str:
     """Identity of a title for matching the same paper across dumps.
 
@@ -97,6 +101,12 @@ class Paper:
     def __post_init__(self) -> None:
         if self.authors and self.author_count is None:
             object.__setattr__(self, "author_count", len(self.authors))
+
+    @functools.cached_property
+    def tag_slugs(self) -> tuple[str, ...]:
+        """The slugs of its tags, each once, in order: the tag pages it is listed on.
+        Computed once per paper: every stage that groups or links tags reads it."""
+        return tuple(dict.fromkeys(map(_tag_slug, self.tags)))
 
     @property
     def first_seen(self) -> str | None:

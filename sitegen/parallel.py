@@ -1,4 +1,6 @@
-"""Run one pure computation in a second process while the build goes on in this one.
+"""The build's one way to use a second core: a forked process running one pure computation
+while the build goes on in this one. Two uses: related papers (during search and views) and
+rendering (the worker makes the data files, then takes chunks of pages as this process does).
 
 The child is forked, so it inherits its inputs (the whole Site) without pickling them; only
 the result travels back. Results are the same bytes either way, so output stays
@@ -7,12 +9,18 @@ deterministic. Where fork is unavailable, or the work is small, it runs in-proce
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Background:
@@ -27,11 +35,13 @@ class Background:
         if parallel and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self.conn, child = context.Pipe(duplex=False)
-            self.process = context.Process(target=self._child, args=(child,), daemon=True)
+            self.process = context.Process(target=self._child, args=(child, os.getpid()),
+                                           daemon=True)
             self.process.start()
             child.close()
 
-    def _child(self, conn) -> None:
+    def _child(self, conn, parent: int) -> None:
+        die_with_parent(parent)
         try:
             conn.send((True, self.fn(*self.args)))
         except BaseException as exc:  # noqa: BLE001 - the parent re-runs it to raise properly
@@ -64,6 +74,19 @@ class Background:
         log.debug("background %s failed (%s); running it here",
                   getattr(self.fn, "__name__", type(self.fn).__name__), value)
         return self.fn(*self.args)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked worker: end when the build that forked it ends, however it ends (kill -9
+    included), rather than wait forever on a pipe nobody reads. Linux tells the child with
+    a signal; elsewhere the child only checks that its parent is still there at its start."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no libc to ask: the check below still runs
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 class Chunks:

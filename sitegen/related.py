@@ -29,11 +29,11 @@ from collections.abc import MutableMapping, Sequence
 from itertools import chain, pairwise
 
 import numpy as np
-from lunr.stemmer import PorterStemmer
 from scipy import sparse
 
+from sitegen import lunrjs
 from sitegen.mathtext import plain
-from sitegen.model import Paper, Site, slugify
+from sitegen.model import Paper, Site
 
 RELATED = 5  # papers listed on each paper page
 BLOCK_CELLS = 4_000_000  # products per block of papers (about 50 MB)
@@ -47,7 +47,7 @@ MIN_DF_LIMIT = 50  # ...unless in at most this many: a small review keeps all it
 # anyway (idf < log 25 at 5,000 papers). Reviews up to 1,000 papers are unaffected.
 MAX_DF_PAPERS = 200
 MAX_TERMS = 40  # a paper's heaviest terms kept
-TERMS_VERSION = 1  # part of every memo key: bump it when paper_terms() changes
+TERMS_VERSION = 2  # part of every memo key: bump it when paper_terms() changes
 _SCALE = 1_000_000  # similarity rounded to 1e-6
 # A cell 1e-6 below a paper's k-th similarity can still round to the same value and win on
 # tags.
@@ -102,12 +102,12 @@ def _plain(text: str) -> str:
     return text
 
 
-_STEM = PorterStemmer().stem
+_STEM = lunrjs.stemmer  # the search index's stemmer: one reading of a word in the site
 
 
 def term(word: str) -> str | None:
-    """A word's term: Porter-stemmed ('grokking' -> 'grok'); None for stop words, numbers and
-    one-letter words."""
+    """A word's term: stemmed as the search index stems it ('grokking' -> 'grok'); None for
+    stop words, numbers and one-letter words."""
     if not word.isalnum():  # punctuation _PUNCT does not hold: keep the letters
         word = "".join(_WORD.findall(word))
     if len(word) < 2 or word[0].isdigit() or word in STOP_WORDS:
@@ -275,11 +275,10 @@ def _scaled_descending(matrix: sparse.csr_matrix, scale: np.ndarray) -> sparse.c
 
 
 def _tag_matrix(papers: list[Paper]) -> sparse.csr_matrix:
-    slug_of = {name: slugify(name) for name in sorted({t for p in papers for t in p.tags})}
-    index = {s: i for i, s in enumerate(sorted(set(slug_of.values())))}
+    index = {s: i for i, s in enumerate(sorted({s for p in papers for s in p.tag_slugs}))}
     rows, cols = [], []
     for row, paper in enumerate(papers):
-        for col in sorted({index[slug_of[t]] for t in paper.tags}):
+        for col in sorted(index[s] for s in paper.tag_slugs):
             rows.append(row)
             cols.append(col)
     return sparse.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)),

@@ -20,7 +20,7 @@ from typing import Any
 from sitegen import lunrjs, urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError
-from sitegen.model import Paper, Site, slugify
+from sitegen.model import Paper, Site
 
 # title is boosted: a word in the title says more about the paper than one in the abstract.
 FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abstract"),
@@ -109,12 +109,10 @@ def documents(site: Site) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, 
 def _sources(site: Site) -> tuple[list[tuple[str, str, str, str]], dict[str, Any]]:
     """(each paper's texts for FIELDS, before folding; result records)."""
     names = {tag.slug: tag.name for tag in site.tags}
-    slugs: dict[str, str] = {}  # papers share their tags: slugify each spelling once
     texts = []
     records = []
     for paper in site.papers:
-        tags = list(dict.fromkeys(  # as sitegen.site groups them
-            [slugs.get(t) or slugs.setdefault(t, slugify(t)) for t in paper.tags]))
+        tags = list(paper.tag_slugs)
         tag_text = " ".join(names.get(t, t) for t in tags)
         texts.append((paper.title, tag_text, paper.abstract, paper.notes))
         date = paper.date.isoformat() if paper.date else ""

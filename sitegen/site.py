@@ -15,8 +15,7 @@ from pathlib import Path
 from sitegen import urls
 from sitegen.cache import PageStore
 from sitegen.config import Config, resolve
-from sitegen.errors import SourceError
-from sitegen.importer import dump_files
+from sitegen.errors import SitegenError, SourceError, shown
 from sitegen.model import Page, Paper, Site, Tag, slugify
 from sitegen.pages import read_page, split_front_matter
 
@@ -37,6 +36,15 @@ def load_site(config: Config, store: PageStore | None = None) -> Site:
     dumps = tuple(p.name for p in dump_files(dumps_dir)) if dumps_dir.is_dir() else ()
     log.debug("loaded %d papers, %d tags, %d pages", len(papers), len(tags), len(pages))
     return Site(papers=papers, tags=tags, pages=pages, home=home, dumps=dumps)
+
+
+def dump_files(folder: Path) -> list[Path]:
+    """Dumps in name order, which is import order: name them so they sort by capture time."""
+    if not folder.is_dir():
+        raise SitegenError(f"{folder}: dumps folder not found (create it or set dumps_dir "
+                           "in config.yml)")
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and not p.name.startswith((".", "_")) and p.name != "README.md")
 
 
 def newest_first(paper: Paper) -> tuple:
@@ -90,14 +98,6 @@ def _key_line(path: Path, key: str) -> int | None:
         if re.match(rf"{re.escape(key)}\s*:", text):
             return number
     return None
-
-
-def shown(path: Path) -> Path:
-    """Paths in messages relative to where the user stands, when possible."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 # ---------------------------------------------------------------- tags

@@ -2,7 +2,7 @@
 wins (as in MkDocs' theme.py): the site's theme_overrides, the chosen theme, then the default
 theme. Assets get a content hash in their file name.
 
-Kept apart from render.py, which needs Jinja and Markdown: the up-to-date check of a build
+Kept apart from templates.py, which needs Jinja: the up-to-date check of a build
 hashes the theme folders without importing either.
 """
 

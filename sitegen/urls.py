@@ -40,6 +40,7 @@ RESERVED = frozenset({"papers", "tags", "timeline", "search", "assets", "404", "
                       "robots.txt", "404.html", "new", "top", "papers.csv", "papers.bib"})
 
 _HTTP = re.compile(r"https?://[^/?#@\s]+", re.I)
+_CODE_HOSTS = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com)/", re.I)
 
 
 def paper_path(slug: str) -> str:
@@ -104,3 +105,13 @@ def safe_link(url: str) -> str | None:
     if re.search(r"[\x00-\x20\x7f]", url) or not _HTTP.match(url):
         return None
     return url
+
+
+def code_links(links: tuple[str, ...]) -> tuple[str, ...]:
+    """A paper's links to source code: GitHub and GitLab repositories (safe links only)."""
+    return tuple(u for link in links if (u := safe_link(link)) and _CODE_HOSTS.match(u))
+
+
+def paper_url(slug: str, site_url: str) -> str:
+    """Absolute URL of a paper's page with site_url; else its path from the site root."""
+    return site_url + paper_path(slug) if site_url else paper_path(slug)

@@ -1,24 +1,236 @@
-"""View data for the pages that make a list of papers a review: what is new, what is popular,
-every paper in one table, the curator's key papers.
+"""View data: every value a template shows, prepared as plain frozen dataclasses.
 
-Pure functions of the Site (and config). Papers are handed in as the caller's view objects,
-looked up by slug (`papers[slug]`), so one object per paper serves every page and these
-functions stay independent of how a paper is shown.
+Each paper and tag gets one view per build (ViewData), so a list on the home page and on a
+tag page shares the same objects and no page does work proportional to the whole site.
+Then the pages that make a list of papers a review: what is new, what is popular, every
+paper in one table, the curator's key papers; pure functions of the Site (and config),
+handed the papers' views to look up by slug (`papers[slug]`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Generic, TypeVar
 
-from sitegen import urls
+from markupsafe import Markup
+
+from sitegen import bibtex, mathtext, urls
+from sitegen.cache import Memo
 from sitegen.config import Config
-from sitegen.exports import code_links, tag_slug
+from sitegen.markup import MarkdownRenderer
 from sitegen.model import Paper, Site, slugify
+from sitegen.text import MONTHS, date_label, plural
+
+# ---------------------------------------------------------------- papers and tags
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TagRef:
+    name: str
+    path: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A tag as a paper shows it. No count: a paper's page must not change (and be rendered
+    again) just because another paper got the same tag."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    captured: str  # ISO date the dump was captured, or ''
+
+
+@dataclass(frozen=True, repr=False)
+class PaperView:
+    """A paper as every page shows it. `key` is the hash of everything it is made from
+    (see ViewData): it stands for the view in the keys of the pages that show it."""
+
+    key: str
+    slug: str
+    title: str  # plain text: LaTeX read as Unicode ('D³QE'), for <title> and attributes
+    path: str
+    date: str  # ISO, or '' when unknown
+    date_label: str
+    upvotes: int | None
+    authors: str
+    organization: str
+    tags: tuple[TagLink, ...]
+    links: tuple[Link, ...]
+    abstract: tuple[str, ...]  # paragraphs, plain text
+    sources: tuple[Source, ...]  # first one: where it was first seen
+    notes_html: Markup
+    status: str
+    title_html: Markup = Markup("")  # the title with its math as MathML
+    abstract_html: tuple[Markup, ...] = ()  # paragraphs with their math as MathML
+    rating: int | None = None
+    rating_label: str = ""  # '4 of 5' for ratings 1-5, else the number
+    stars: str = ""  # '★★★★☆' for ratings 1-5, else ''
+    has_code: bool = False  # a GitHub or GitLab link in the abstract
+    citation: str = ""  # its BibTeX entry without the abstract, for its page
+
+    def __repr__(self) -> str:
+        # What page keys see of a view (see page_key): its inputs' hash, not its thousands
+        # of characters of text.
+        return f"PaperView({self.key})"
+
+
+@dataclass(frozen=True)
+class TagView:
+    ref: TagRef
+    intro_html: Markup
+    papers: tuple[PaperView, ...]
+
+
+@dataclass(frozen=True)
+class MonthView:
+    label: str
+    anchor: str
+    papers: tuple[PaperView, ...]
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    anchor: str
+    months: tuple[MonthView, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    papers: int
+    tags: int
+    dumps: int
+    first: str  # date label of the oldest dated paper, or ''
+    last: str
+
+
+def _authors(paper: Paper) -> str:
+    if paper.authors:
+        return ", ".join(paper.authors)
+    return plural(paper.author_count, "author") if paper.author_count else ""
+
+
+def _link(url: str) -> Link | None:
+    safe = urls.safe_link(url)
+    return Link(safe, re.sub(r"^https?://(www\.)?", "", safe).rstrip("/")) if safe else None
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def summary(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+class ViewData:
+    """View data for the whole site, built once.
+
+    A paper's view depends only on the paper, its tags' names, its dumps' capture dates and
+    site_url (in its citation), so `memo` (view key -> view, kept between builds) spares
+    unchanged papers the math and Markdown; the key also stands for the view in page keys
+    (see page_key)."""
+
+    def __init__(self, site: Site, config: Config, md: MarkdownRenderer,
+                 memo: Memo | None = None):
+        self.tag_refs = {t.slug: TagRef(t.name, urls.tag_path(t.slug), t.count)
+                         for t in site.tags}
+        names = {slug: ref.name for slug, ref in self.tag_refs.items()}
+        self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
+        self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
+        self.memo = Memo() if memo is None else memo  # this build's views by key
+        self.papers = {}
+        for paper in site.papers:
+            key = self._key(paper, config)
+            self.papers[paper.slug] = self.memo.make(key, self._paper, key, paper, config, md,
+                                                     names)
+        self.tags = tuple(TagView(self.tag_refs[t.slug], md(t.intro),
+                                  tuple(self.papers[p.slug] for p in t.papers))
+                          for t in site.tags)
+
+    def _key(self, paper: Paper, config: Config) -> str:
+        names = [self.tag_refs[s].name for s in paper.tag_slugs]
+        captured = [str(config.dump_settings(name).captured) for name in paper.sources]
+        # repr, not pickle: a pickle differs when equal values share objects differently
+        # (a page parsed now or read from the cache), which would re-render unchanged pages.
+        return hashlib.blake2b(repr((paper, names, captured, config.site_url))
+                               .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
+               names: dict[str, str]) -> PaperView:
+        tags = tuple(self._links[s] for s in paper.tag_slugs)
+        sources = tuple(self._source(name, config) for name in paper.sources)
+        abstract = paragraphs(paper.abstract)
+        rating = paper.rating
+        rated = rating is not None and 1 <= rating <= 5
+        return PaperView(
+            key=key, slug=paper.slug, title=mathtext.plain(paper.title),
+            path=urls.paper_path(paper.slug),
+            date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper.date),
+            upvotes=paper.upvotes, authors=_authors(paper),
+            organization=paper.organization or "", tags=tags,
+            links=tuple(link for u in paper.links if (link := _link(u))),
+            abstract=tuple(mathtext.plain(p) for p in abstract), sources=sources,
+            notes_html=md(paper.notes, 3), status=paper.status or "",
+            title_html=mathtext.render(paper.title),
+            abstract_html=tuple(mathtext.render(p) for p in abstract), rating=rating,
+            rating_label=(f"{rating} of 5" if rated else str(rating)) if rating is not None
+            else "",
+            stars=("★" * rating + "☆" * (5 - rating)) if rated else "",
+            has_code=bool(urls.code_links(paper.links)),
+            citation=bibtex.entry(paper, config, names, abstract=False))
+
+    def _source(self, name: str, config: Config) -> Source:
+        if name not in self._sources:
+            captured = config.dump_settings(name).captured
+            self._sources[name] = Source(name, captured.isoformat() if captured else "")
+        return self._sources[name]
+
+    def ordered(self, site: Site) -> tuple[PaperView, ...]:
+        return tuple(self.papers[p.slug] for p in site.papers)
+
+
+def timeline(papers: tuple[PaperView, ...]) -> tuple[tuple[YearView, ...], tuple[PaperView, ...]]:
+    """Dated papers by year and month, newest first; undated ones apart."""
+    dated = [p for p in papers if p.date]
+    years = []
+    for year, in_year in itertools.groupby(dated, key=lambda p: int(p.date[:4])):
+        in_year = list(in_year)
+        months = tuple(
+            MonthView(f"{MONTHS[month - 1]} {year}", urls.month_anchor(year, month), tuple(ps))
+            for month, ps in itertools.groupby(in_year, key=lambda p: int(p.date[5:7])))
+        years.append(YearView(year, f"y{year}", months, len(in_year)))
+    return tuple(years), tuple(p for p in papers if not p.date)
+
+
+def counts(site: Site) -> Counts:
+    dated = [p for p in site.papers if p.date]
+    return Counts(len(site.papers), len(site.tags), len(site.dumps),
+                  date_label(dated[-1].date) if dated else "",
+                  date_label(dated[0].date) if dated else "")
+
+
+# ---------------------------------------------------------------- review pages
 
 P = TypeVar("P")  # how the caller shows a paper
 R = TypeVar("R")  # how the caller shows a tag
@@ -159,10 +371,10 @@ def table_view(site: Site, papers: Mapping[str, P]) -> TableView[P]:
     names = {t.slug: t.name for t in site.tags}
     rows = []
     for paper in site.papers:
-        slugs = tuple(dict.fromkeys(tag_slug(t) for t in paper.tags))
+        slugs = paper.tag_slugs
         rows.append(TableRow(
             papers[paper.slug], " ".join(slugs), ", ".join(names[s] for s in slugs),
-            str(paper.date.year) if paper.date else "", bool(code_links(paper)),
+            str(paper.date.year) if paper.date else "", bool(urls.code_links(paper.links)),
             status_key(paper.status), paper.status or "",
             str(paper.rating) if paper.rating is not None else ""))
     tag_counts = Counter(s for r in rows for s in r.tags.split())

@@ -319,9 +319,9 @@ def test_pages_a_dead_worker_took_are_rendered_by_the_build(example, tmp_path, m
     shutil.copytree(example / "content" / "papers", root / "content" / "papers")
     build_pid, work = os.getpid(), render.Work.__call__
 
-    def dies_in_the_worker(self, chunks, progress=None):
+    def dies_in_the_worker(self, chunks, progress=None, also=None):
         if os.getpid() == build_pid:
-            return work(self, chunks, progress)
+            return work(self, chunks, progress, also)
         taken = iter(chunks)
         work(self, [next(taken), next(taken)])  # writes a few pages, then is killed
         os._exit(9)

@@ -15,11 +15,13 @@ from urllib.parse import urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from sitegen import exports
+from sitegen import bibtex, exports
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper, slugify
 from sitegen.pages import new_page, read_page
+from sitegen.text import MONTHS
+from sitegen.urls import code_links
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/sub/path/"
@@ -89,7 +91,7 @@ def test_csv_has_a_row_per_paper_with_what_the_dumps_say(example, papers):
                                        else str(paper.author_count))
         assert row["url"] == f"{SITE_URL}papers/{paper.slug}/"
         assert row["first_seen"] == paper.sources[0]
-        assert row["has_code"] == ("yes" if exports.code_links(paper) else "no")
+        assert row["has_code"] == ("yes" if code_links(paper.links) else "no")
         assert len(row["tags"].split("; ")) == len({slugify(t) for t in paper.tags})
 
 
@@ -122,13 +124,13 @@ def test_bibtex_has_an_entry_per_paper_and_invents_nothing(example, papers):
         assert "author" not in fields  # the example dumps give author counts, not names
         if paper.date:
             assert fields["year"] == str(paper.date.year)
-            assert fields["month"] == exports.BIB_MONTHS[paper.date.month - 1]
+            assert fields["month"] == MONTHS[paper.date.month - 1][:3].lower()
         else:
             assert "year" not in fields and "month" not in fields
         assert fields["url"] == f"{SITE_URL}papers/{paper.slug}/"
         assert fields["title"].startswith("{") and fields["title"].endswith("}")
         assert ("abstract" in fields) == bool(paper.abstract.strip())
-        assert ("note" in fields) == bool(exports.code_links(paper))
+        assert ("note" in fields) == bool(code_links(paper.links))
 
 
 def test_each_tag_has_its_bibtex_and_feed(example, papers):
@@ -172,7 +174,7 @@ def test_bibtex_escapes_what_latex_would_run_and_keeps_names_when_known(tmp_path
                   authors=("Ann Lee", "Bo_Li {x}"),
                   links=("https://github.com/a/b", "https://github.com/a/%7B"),
                   tags=("t",))
-    entry = exports.bibtex_entry(paper, config, {"t": "T&C"})
+    entry = bibtex.entry(paper, config, {"t": "T&C"})
     fields = bib_entries(entry)["evil"]
     assert fields["title"] == (r"{50\% of \textbraceleft{}all\textbraceright{} "
                                r"\textbackslash{}input\textbraceleft{}/etc/passwd"
@@ -192,14 +194,14 @@ def test_bibtex_cites_arxiv_papers_with_eprint_doi_and_the_paper_url(tmp_path):
     paper = Paper("g", "Grokking", "A.", dt.date(2025, 9, 15), arxiv="2509.12345",
                   authors=("Ada Lovelace", "Smith and Sons Ltd", "José Ñúñez"),
                   doi="10.1234/ab.5", venue="ICLR 2025 & friends")
-    fields = bib_entries(exports.bibtex_entry(paper, config, {}))["g"]
+    fields = bib_entries(bibtex.entry(paper, config, {}))["g"]
     assert fields["author"] == "Ada Lovelace and {Smith and Sons Ltd} and José Ñúñez"
     assert (fields["year"], fields["month"]) == ("2025", "sep")
     assert (fields["eprint"], fields["archivePrefix"]) == ("2509.12345", "arXiv")
     assert fields["doi"] == "10.1234/ab.5"
     assert fields["url"] == "https://arxiv.org/abs/2509.12345"
     assert fields["howpublished"] == r"ICLR 2025 \& friends"
-    curated = bib_entries(exports.bibtex_entry(
+    curated = bib_entries(bibtex.entry(
         Paper("p", "P", url="https://example.org/p"), config, {}))["p"]
     assert curated["url"] == "https://example.org/p" and "eprint" not in curated
 

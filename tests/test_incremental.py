@@ -173,3 +173,21 @@ def test_related_papers_are_computed_again_only_when_a_paper_changes(imported, m
     edit_front_matter(page, abstract="A different abstract about grokking.")
     assert build_site(load_config(config_path)) == 0
     assert len(calls) == 2
+
+
+def test_the_cache_is_one_build_record_and_one_memo_beside_the_pages(imported):
+    """Every stage's reused work lives in one memo file, written once per build."""
+    import pickle
+
+    config = load_config(imported / "config.yml")
+    assert build_site(config) == 0
+    cache = imported / ".sitegen-cache"
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "build.lock", "build.pickle", "html", "memo.pickle", "templates"]
+    with open(cache / "memo.pickle", "rb") as file:
+        pickle.load(file)  # the stamp of the code that wrote it
+        memos = pickle.load(file)
+    assert sorted(memos) == ["dumps", "html", "import", "items", "pages", "related", "search",
+                             "terms", "views"]
+    assert len(memos["views"]) == len(memos["terms"]) == 237
+    assert len(list((cache / "html").iterdir())) == len(memos["html"])

@@ -479,3 +479,13 @@ def test_a_new_dump_changes_a_related_list_only_where_a_new_paper_comes_in(site)
         taken_in += len(kept) < len(after[slug])
         unchanged += after[slug] == listed
     assert taken_in > 0 and unchanged > len(before) // 3
+
+
+def test_words_are_stemmed_as_the_search_index_stems_them():
+    """One reading of a word in the site: related papers and search share lunr.js's stemmer
+    (lunr.py's Porter stemmer reads 'trying' and 'sky' otherwise)."""
+    from sitegen import lunrjs, related
+
+    for word in ("trying", "sky", "generalization", "diffusion", "grokking", "models"):
+        assert related.term(word) == lunrjs.stemmer(word)
+    assert related.term("trying") == "tri"

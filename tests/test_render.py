@@ -13,10 +13,11 @@ from sitegen import search
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.errors import ConfigError, SourceError
+from sitegen.markup import MarkdownRenderer
 from sitegen.model import Paper
 from sitegen.pages import new_page
-from sitegen.render import MarkdownRenderer, PaperView, timeline
 from sitegen.theme import AssetError, Assets
+from sitegen.views import PaperView, timeline
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_note_headings_nest_under_the_page_heading_without_skipping_levels():
 # ---------------------------------------------------------------- view data
 
 def _view(slug: str, date: str) -> PaperView:
-    return PaperView(slug, slug, f"papers/{slug}/", date, date, None, "", "", (), (), (), (),
+    return PaperView(slug, slug, slug, f"papers/{slug}/", date, date, None, "", "", (), (), (), (),
                      MarkdownRenderer()(""), "")
 
 
@@ -199,7 +200,8 @@ def test_a_missing_include_names_the_including_template(tiny):
 def test_page_keys_follow_values_not_how_objects_are_shared():
     """A page read from the cache shares strings differently from one parsed again; equal
     values must give equal keys, or unchanged pages would be rendered again."""
-    from sitegen import render
+    from sitegen import render, routes
+    from sitegen import views as views_module
     from sitegen.model import Site, Tag
 
     name = "".join(["learning-", "theory"])  # equal to, but not the same object as, below
@@ -208,31 +210,31 @@ def test_page_keys_follow_values_not_how_objects_are_shared():
     assert shared == separate
     site = Site((shared,), (Tag("learning-theory", "learning-theory", (shared,)),), ())
     config = load_config(Path("/nonexistent/config.yml"))
-    views = render.Views(site, config, MarkdownRenderer())
+    views = views_module.ViewData(site, config, MarkdownRenderer())
     assert views._key(shared, config) == views._key(separate, config)
     label = "".join(["same ", "text"])
-    job = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": label})
-    again = render.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": "same text"})
-    assert render.job_key(job, "") == render.job_key(again, "")
+    job = routes.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": label})
+    again = routes.Job("page", "page.html", "x/", "T", "D", {"a": label, "b": "same text"})
+    assert render.page_key(job, "") == render.page_key(again, "")
 
 
 def test_paper_views_survive_pickling_as_the_cache_and_worker_use_them():
-    """Views are pickled in a compact form; they must come back equal, with their HTML
+    """Views are kept in the cache as pickles; they must come back equal, with their HTML
     still marked safe (else every title would be escaped twice)."""
     import pickle
 
     from markupsafe import Markup
 
-    from sitegen import render
+    from sitegen import views as views_module
     from sitegen.model import Site, Tag
 
     paper = Paper("a", "On $x^2$ <b>", "First.\n\nSecond $y$.", tags=("theory",),
                   links=("https://github.com/a/b",), sources=("d.txt",), notes="*Note*")
     site = Site((paper,), (Tag("theory", "theory", (paper,)),), ())
     config = load_config(Path("/nonexistent/config.yml"))
-    view = render.Views(site, config, MarkdownRenderer()).papers["a"]
+    view = views_module.ViewData(site, config, MarkdownRenderer()).papers["a"]
     back = pickle.loads(pickle.dumps(view, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == view and back is not view
     assert type(back.title_html) is Markup and type(back.notes_html) is Markup
     assert all(type(p) is Markup for p in back.abstract_html) and len(back.abstract_html) == 2
-    assert back.links == view.links and type(back.links[0]) is render.Link
+    assert back.links == view.links and type(back.links[0]) is views_module.Link

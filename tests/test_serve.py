@@ -259,3 +259,41 @@ def test_serve_url_follows_base_url_from_config(project, start):
     server = start(project)  # base_url '/' from config.yml
     assert urlsplit(server.url).path == "/"
     assert server.get("/")[0] == 200
+
+
+# ---------------------------------------------------------------- what a rebuild costs
+
+def test_a_rebuild_forks_nothing_and_reads_no_output_file(imported, monkeypatch):
+    """The server's process has threads (watchers, requests), so its builds must not fork;
+    and telling whether the output changed must not read the whole site (1.2 GB at 50k)."""
+    import os
+
+    from sitegen.config import load_config, resolve
+    from sitegen.serve import Preview
+
+    config = load_config(imported / "config.yml")
+    out = resolve(config, config.output_dir)
+    preview = Preview(imported / "config.yml", {}, config)
+
+    def no_fork() -> int:
+        raise AssertionError("forked from the server's process")
+
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if path.is_relative_to(out):
+            reads.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    preview.rebuild()
+    assert preview.error is None and (out / "index.html").is_file()
+    first = preview.version
+    preview.rebuild()  # nothing changed: the same version, open pages are not reloaded
+    assert preview.version == first
+    (imported / "content" / "about.md").write_text("# About\n\nChanged.\n", encoding="utf-8")
+    preview.rebuild()
+    assert preview.error is None and preview.version != first
+    assert reads == []

@@ -17,9 +17,9 @@ from playwright.sync_api import expect
 
 from sitegen.build import build_site
 from sitegen.config import load_config
-from sitegen.exports import code_links
 from sitegen.model import Paper, slugify
 from sitegen.pages import read_page
+from sitegen.urls import code_links
 from sitegen.views import TOP_PER_TAG
 from tests.conftest import copy_example
 
@@ -141,7 +141,7 @@ def test_the_table_lists_every_paper_once_without_javascript(example, papers):
         assert row.get("data-year", "") == (str(paper.date.year) if paper.date else "")
         assert row.get("data-tags", "").split() == list(dict.fromkeys(
             slugify(t) for t in paper.tags))
-        assert (row.get("data-code") == "1") == bool(code_links(paper))
+        assert (row.get("data-code") == "1") == bool(code_links(paper.links))
         assert row.get("data-status", "") == (slugify(paper.status) if paper.status else "")
     # the filters are hidden until the script shows them: without it they would do nothing
     assert page(example, "papers").select_one("form[data-table-filters]").has_attr("hidden")
@@ -208,7 +208,7 @@ def test_filters_combine_rather_than_reset_each_other(browser, table_url, papers
                                              and year(p) == ty[1]), ty))
     by_tag = {s for s, p in papers.items() if tag in tags(p)}
     by_year = {s for s, p in papers.items() if year(p) == yr}
-    with_code = {s for s, p in papers.items() if code_links(p)}
+    with_code = {s for s, p in papers.items() if code_links(p.links)}
     assert by_tag & by_year and by_tag - by_year and by_year - by_tag
 
     tab = browser.new_page()
@@ -288,7 +288,7 @@ def test_sorting_by_a_column_and_back(browser, table_url, papers):
     # sorting keeps the filters
     tab.check("#filter-code")
     tab.click(header.format("upvotes"))
-    coded = {s for s, p in papers.items() if code_links(p)}
+    coded = {s for s, p in papers.items() if code_links(p.links)}
     assert _shows(tab, coded) == coded
     tab.close()
 
