@@ -46,9 +46,10 @@ class Tagger:
     def __init__(self, taxonomy: dict[str, tuple[str, ...]]):
         # Imported here: config.py checks phrases with this module on every command, even a
         # no-op build, which never needs the model (nor anyascii).
-        from sitegen.model import UNTAGGED
+        from sitegen.model import UNTAGGED, slugify
 
         self.untagged = (UNTAGGED,)
+        self.slugs = {tag: slugify(tag) for tag in taxonomy}  # a tag's identity is its slug
         # Every phrase form (singular and plural) -> its tags. A paper is then tagged by
         # looking up each of its word n-grams once: cost grows with the text, not with
         # text length x number of phrases.
@@ -87,10 +88,13 @@ class Tagger:
         return dict(strength)
 
     def rank(self, title: str, abstract: str, tags: tuple[str, ...]) -> tuple[str, ...]:
-        """`tags` strongest first, for lists that show a paper's first few. Tags its text does
-        not give were added by hand: the curator's choice comes first."""
-        strength = self.strengths(title, abstract)
-        return tuple(sorted(tags, key=lambda tag: (strength.get(tag, 1 << 30) * -1, tag)))
+        """`tags` (slugs) strongest first, for lists that show a paper's first few. Tags its
+        text does not give were added by hand: the curator's choice comes first."""
+        strength: dict[str, int] = {}
+        for tag, value in self.strengths(title, abstract).items():
+            slug = self.slugs[tag]
+            strength[slug] = strength.get(slug, 0) + value
+        return tuple(sorted(tags, key=lambda tag: (-strength.get(tag, 1 << 30), tag)))
 
     def explain(self, title: str, abstract: str) -> list[tuple[str, int, list[str]]]:
         """(tag, strength, ['"phrase" in the title ×2', …]) for every tag whose phrases

@@ -21,19 +21,20 @@ from typing import Generic, TypeVar
 
 from markupsafe import Markup
 
-from sitegen import bibtex, mathtext, urls
+from sitegen import bibtex, links, mathtext, urls
 from sitegen.cache import Memo
 from sitegen.config import Config
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Paper, Site, slugify
+from sitegen.tagging import Tagger
 from sitegen.text import MONTHS, date_label, plural
 
 # ---------------------------------------------------------------- papers and tags
 
-@dataclass(frozen=True)
-class Link:
-    url: str
-    label: str
+Link = links.Link  # kind, label, url: where a paper can be read (see sitegen.links)
+
+LIST_TAGS = 3  # a paper in a list shows its strongest few tags; its page shows all
+LIST_AUTHORS = 2  # names a paper in a list shows before "et al."
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,11 @@ class PaperView:
     date: str  # ISO, or '' when unknown
     date_label: str
     upvotes: int | None
-    authors: str
+    authors: str  # every name, or 'N authors'
+    authors_short: str  # for lists: 'Ada Lovelace, Alan Turing et al.', or 'N authors'
     organization: str
-    tags: tuple[TagLink, ...]
-    links: tuple[Link, ...]
+    tags: tuple[TagLink, ...]  # the curator's first, then the strongest (Tagger.rank)
+    links: tuple[Link, ...]  # arXiv, PDF, Hugging Face, DOI, code...; else title searches
     abstract: tuple[str, ...]  # paragraphs, plain text
     sources: tuple[Source, ...]  # first one: where it was first seen
     notes_html: Markup
@@ -85,6 +87,11 @@ class PaperView:
     stars: str = ""  # '★★★★☆' for ratings 1-5, else ''
     has_code: bool = False  # a GitHub or GitLab link in the abstract
     citation: str = ""  # its BibTeX entry without the abstract, for its page
+    meta: tuple[tuple[str, str], ...] = ()  # Highwire citation_* tags for Zotero and Scholar
+
+    @property
+    def list_tags(self) -> tuple[TagLink, ...]:
+        return self.tags[:LIST_TAGS]
 
     def __repr__(self) -> str:
         # What page keys see of a view (see page_key): its inputs' hash, not its thousands
@@ -123,15 +130,11 @@ class Counts:
     last: str
 
 
-def _authors(paper: Paper) -> str:
+def _authors(paper: Paper, most: int | None = None) -> str:
     if paper.authors:
-        return ", ".join(paper.authors)
+        names = paper.authors if most is None else paper.authors[:most]
+        return ", ".join(names) + (" et al." if len(names) < len(paper.authors) else "")
     return plural(paper.author_count, "author") if paper.author_count else ""
-
-
-def _link(url: str) -> Link | None:
-    safe = urls.safe_link(url)
-    return Link(safe, re.sub(r"^https?://(www\.)?", "", safe).rstrip("/")) if safe else None
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
@@ -159,6 +162,7 @@ class ViewData:
         self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
         self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
         self.memo = Memo() if memo is None else memo  # this build's views by key
+        self.tagger = Tagger(config.taxonomy)
         self.papers = {}
         for paper in site.papers:
             key = self._key(paper, config)
@@ -173,12 +177,13 @@ class ViewData:
         captured = [str(config.dump_settings(name).captured) for name in paper.sources]
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
-        return hashlib.blake2b(repr((paper, names, captured, config.site_url))
+        return hashlib.blake2b(repr((paper, names, captured, config.site_url, config.taxonomy))
                                .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
                names: dict[str, str]) -> PaperView:
-        tags = tuple(self._links[s] for s in paper.tag_slugs)
+        ranked = self.tagger.rank(paper.title, paper.abstract, paper.tag_slugs)
+        tags = tuple(self._links[s] for s in ranked)
         sources = tuple(self._source(name, config) for name in paper.sources)
         abstract = paragraphs(paper.abstract)
         rating = paper.rating
@@ -188,8 +193,8 @@ class ViewData:
             path=urls.paper_path(paper.slug),
             date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper.date),
             upvotes=paper.upvotes, authors=_authors(paper),
-            organization=paper.organization or "", tags=tags,
-            links=tuple(link for u in paper.links if (link := _link(u))),
+            authors_short=_authors(paper, LIST_AUTHORS),
+            organization=paper.organization or "", tags=tags, links=links.outbound(paper),
             abstract=tuple(mathtext.plain(p) for p in abstract), sources=sources,
             notes_html=md(paper.notes, 3), status=paper.status or "",
             title_html=mathtext.render(paper.title),
@@ -198,7 +203,8 @@ class ViewData:
             else "",
             stars=("★" * rating + "☆" * (5 - rating)) if rated else "",
             has_code=bool(urls.code_links(paper.links)),
-            citation=bibtex.entry(paper, config, names, abstract=False))
+            citation=bibtex.entry(paper, config, names, abstract=False),
+            meta=links.citation_meta(paper))
 
     def _source(self, name: str, config: Config) -> Source:
         if name not in self._sources:

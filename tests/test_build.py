@@ -121,6 +121,29 @@ def test_every_paper_page_shows_its_title_abstract_and_provenance(example, pages
         assert all(source in sources for source in paper.sources)
 
 
+def test_lists_show_each_papers_strongest_tags_and_its_authors_in_one_line(example, pages):
+    from sitegen.tagging import Tagger
+
+    config = load_config(example / "config.yml")
+    tagger = Tagger(config.taxonomy)
+    papers = {p.slug: p for p in visible_papers(example)}
+    items = pages["timeline/index.html"].select("li.paper-item")
+    assert len(items) == len(papers)
+    for item in items:
+        paper = papers[item.select_one("a.paper-item-title")["href"].rstrip("/").split("/")[-1]]
+        shown_tags = [a["href"].rstrip("/").split("/")[-1] for a in item.select("a.tag")]
+        assert shown_tags == list(tagger.rank(paper.title, paper.abstract, paper.tag_slugs)[:3])
+        line = item.select_one(".meta").get_text(" ", strip=True)
+        if paper.author_count:
+            assert f"{paper.author_count} authors" in line or paper.authors[0] in line
+    # a paper's page shows all its tags, strongest first
+    busiest = max(papers.values(), key=lambda p: len(p.tag_slugs))
+    assert len(busiest.tag_slugs) == 4
+    page = pages[f"papers/{busiest.slug}/index.html"]
+    assert [a["href"].rstrip("/").split("/")[-1] for a in page.select(".paper-aside a.tag")] == \
+        list(tagger.rank(busiest.title, busiest.abstract, busiest.tag_slugs))
+
+
 def test_papers_json_is_every_visible_paper_with_working_urls(example):
     site = example / "_site"
     records = json.loads((site / "papers.json").read_text())
@@ -342,7 +365,8 @@ def test_a_template_error_in_the_worker_process_is_reported_in_one_line(example,
     (overrides / "paper.html").write_text(paper_html.replace(
         "{% block content %}",
         f"{{% block content %}}{{% if paper.slug == '{last}' %}}{{{{ oops }}}}{{% endif %}}", 1))
-    with pytest.raises(SourceError, match=r"paper\.html:2: 'oops' is undefined"):
+    line = paper_html.splitlines().index("{% block content %}") + 1
+    with pytest.raises(SourceError, match=rf"paper\.html:{line}: 'oops' is undefined"):
         build(root, theme_overrides="overrides")
     assert not (root / "_site").exists()
     # Whichever process met the error, no child is left behind (one blocked on sending
@@ -443,8 +467,12 @@ def test_dump_text_never_becomes_markup_on_any_page_or_in_the_feed(tiny):
     paper = html(site / "papers" / "evil" / "index.html")
     assert paper.h1.get_text() == EVIL_TITLE
     assert "<script>alert(6)</script>" in paper.find(id="notes").parent.get_text()
-    outbound = [a["href"] for a in paper.select(".links a") if not a["href"].startswith("#")]
+    hrefs = {a["href"]: a["class"] for a in paper.select(".links a")}
+    outbound = [h for h, kind in hrefs.items() if kind not in (["link-search"], ["link-cite"])]
     assert outbound == ["https://ok.example/code"]
+    searches = [h for h, kind in hrefs.items() if kind == ["link-search"]]
+    assert len(searches) == 3  # the title searched for, quoted: no markup, no javascript:
+    assert all(h.startswith("https://") and "<" not in h and " " not in h for h in searches)
     feed = ET.parse(site / "feed.xml").getroot()
     entry = feed.find(f"{ATOM}entry")
     assert entry.findtext(f"{ATOM}title") == EVIL_TITLE

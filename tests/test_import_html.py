@@ -3,6 +3,7 @@ same paper from a saved page and a text dump is one page, which gains the id and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,44 @@ def test_withdrawn_papers_are_imported_and_reported(project):
     assert problem.message == (f"{NEW_TITLE!r} is withdrawn from arXiv; imported (set "
                                "`hidden: true` in its page to leave it out)")
     assert (project / "content" / "papers" / "grokking-at-the-edge-of-stability.md").exists()
+
+
+def test_the_built_site_links_names_and_cites_every_saved_paper(project):
+    """The example dumps plus a saved page, built: each saved paper's page has its id,
+    names, links and Highwire tags; a text-only paper gets title searches instead."""
+    from bs4 import BeautifulSoup
+
+    from sitegen.build import build_site
+
+    (project / "content" / "dumps" / "005_daily.html").write_text(saved_listing())
+    assert build_site(load_config(project / "config.yml")) == 0
+    site = project / "_site"
+    records = {r["slug"]: r for r in __import__("json").loads((site / "papers.json").read_text())}
+    assert len(records) == 238  # no duplicate
+    saved = {OGEN: ("2401.15914", ["Yuhang Zang", "Hanlin Goh", "Josh Susskind", "Chen Huang"]),
+             SHARPNESS: ("2302.07011", ["Maksym Andriushchenko", "Francesco Croce"]),
+             "grokking-at-the-edge-of-stability": ("2509.12345", ["Ada Lovelace", "Alan Turing"])}
+    for slug, (arxiv, names) in saved.items():
+        page = BeautifulSoup((site / "papers" / slug / "index.html").read_text(), "html.parser")
+        meta = [(m["name"], m["content"]) for m in page.select("meta[name^=citation_]")]
+        assert ("citation_arxiv_id", arxiv) in meta
+        assert ("citation_pdf_url", f"https://arxiv.org/pdf/{arxiv}") in meta
+        assert [c for n, c in meta if n == "citation_author"] == names
+        assert any(n == "citation_date" and re.fullmatch(r"\d{4}/\d\d/\d\d", c) for n, c in meta)
+        links = {a.get_text(): a["href"] for a in page.select(".links a")}
+        assert links["arXiv"] == f"https://arxiv.org/abs/{arxiv}"
+        assert links["PDF"] == f"https://arxiv.org/pdf/{arxiv}"
+        assert links["Hugging Face"] == f"https://huggingface.co/papers/{arxiv}"
+        assert not page.select(".links a.link-search")
+        assert page.select_one(".byline .authors").get_text() == ", ".join(names)
+        entry = page.select_one("pre#bibtex-entry").get_text()
+        assert f"eprint = {{{arxiv}}}" in entry and " and ".join(names) in entry
+        assert records[slug]["arxiv"] == arxiv and records[slug]["authors"] == names
+    sharp = BeautifulSoup((site / "papers" / SHARPNESS / "index.html").read_text(), "html.parser")
+    assert sharp.select_one(".links a.link-code")["href"] == \
+        "https://github.com/tml-epfl/sharpness-vs-generalization"
+    text_only = next(s for s, r in records.items() if not r["arxiv"])
+    page = BeautifulSoup((site / "papers" / text_only / "index.html").read_text(), "html.parser")
+    assert [a.get_text() for a in page.select(".links a.link-search")] == [
+        "Search Hugging Face Papers", "Search arXiv", "Search Semantic Scholar"]
+    assert not page.select("meta[name=citation_arxiv_id]")

@@ -79,8 +79,8 @@ def test_note_headings_nest_under_the_page_heading_without_skipping_levels():
 # ---------------------------------------------------------------- view data
 
 def _view(slug: str, date: str) -> PaperView:
-    return PaperView(slug, slug, slug, f"papers/{slug}/", date, date, None, "", "", (), (), (), (),
-                     MarkdownRenderer()(""), "")
+    return PaperView(slug, slug, slug, f"papers/{slug}/", date, date, None, "", "", "", (), (),
+                     (), (), MarkdownRenderer()(""), "")
 
 
 def test_timeline_groups_by_year_and_month_with_undated_apart():
