@@ -26,6 +26,7 @@ CONFIG_NAME = "config.yml"
 @dataclass(frozen=True)
 class DumpSettings:
     captured: dt.date | None = None  # when the dump was copied: anchors dates without a year
+    label: str = ""  # what readers see for it ("Daily papers, week 36"); else "Import N"
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,11 @@ SCHEMA: dict[str, tuple[str, str]] = {
                         "theme's files of the same name."),
     "newest_on_home": ("int", "How many of the newest papers the home page lists."),
     "feed_entries": ("int", "How many papers the Atom feed holds."),
-    "dumps": ("dumps", "Per-dump settings by file name, e.g. `000.txt: {captured: 2025-05-01}` "
-              "pins the capture date (a real date, YYYY-MM-DD) used for dates shown without "
-              "a year."),
+    "dumps": ("dumps", "Per-dump settings by file name, e.g. `000.txt: {captured: 2025-05-01, "
+              "label: Daily papers of 1 May}`: `captured` pins the capture date (a real date, "
+              "YYYY-MM-DD) used for dates shown without a year; `label` is what readers see "
+              "for the dump (else \"Import 1\", \"Import 2\"… in import order, never the "
+              "file name)."),
     "taxonomy": ("taxonomy", "Tag -> phrases; a paper gets the tag when a phrase occurs in its "
                  "title or abstract (case-insensitive, whole words; punctuation is ignored, so "
                  "* is no wildcard). Tag names need a letter or digit: they make the tag "
@@ -181,8 +184,14 @@ def _check_dumps(value: Any) -> dict[str, DumpSettings]:
     out, problems = {}, []
     for name, settings in value.items():
         settings = settings or {}
-        if not isinstance(settings, dict) or set(settings) - {"captured"}:
-            problems.append(((name,), f"{name}: only 'captured: YYYY-MM-DD' is known"))
+        if not isinstance(settings, dict) or set(settings) - {"captured", "label"}:
+            problems.append(((name,), f"{name}: only 'captured: YYYY-MM-DD' and 'label: …' "
+                                      "are known"))
+            continue
+        label = settings.get("label", "")
+        if not isinstance(label, str) or "\n" in label or len(label) > 100:
+            problems.append(((name, "label"), f"{name}: label: expected one line of text "
+                             f"(at most 100 characters), got {_shown(label)}"))
             continue
         captured = settings.get("captured")
         if isinstance(captured, dt.datetime):
@@ -199,7 +208,7 @@ def _check_dumps(value: Any) -> dict[str, DumpSettings]:
             problems.append(((name, "captured"), f"{name}: captured: expected YYYY-MM-DD, got "
                              f"{_shown(captured)}"))
             continue
-        out[str(name)] = DumpSettings(captured=captured)
+        out[str(name)] = DumpSettings(captured=captured, label=label.strip())
     if problems:
         raise Invalid(*problems)
     return out

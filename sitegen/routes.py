@@ -75,8 +75,8 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
     yield Job("new", "new.html", urls.NEW, "New papers",
               "Papers first seen in the latest dump, and what each dump added.", {"new": new})
     for dump in new.dumps:
-        yield Job("dump", "dump.html", dump.path, f"Added by {dump.name}",
-                  f"{plural(len(dump.papers), 'paper')} first seen in {dump.name}.",
+        yield Job("dump", "dump.html", dump.path, f"Added by {dump.source.label}",
+                  f"{plural(len(dump.papers), 'paper')} first seen in {dump.source.label}.",
                   {"dump": dump})
     yield Job("top", "top.html", urls.TOP, "Most upvoted",
               "The most upvoted papers, overall and per tag.",

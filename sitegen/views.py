@@ -55,8 +55,23 @@ class TagLink:
 
 @dataclass(frozen=True)
 class Source:
-    name: str
+    label: str  # what readers see for a dump (see dump_label), never its file name
     captured: str  # ISO date the dump was captured, or ''
+    captured_label: str  # '3 Nov 2025', or ''
+
+
+def dump_label(name: str, dumps: tuple[str, ...], config: Config) -> str:
+    """The curator's label for a dump, else its place in import order: a file name such as
+    '000_58fe2e8e9ad99316.txt' means nothing to a reader."""
+    if label := config.dump_settings(name).label:
+        return label
+    return f"Import {dumps.index(name) + 1}" if name in dumps else "An earlier import"
+
+
+def _source(name: str, dumps: tuple[str, ...], config: Config) -> Source:
+    captured = config.dump_settings(name).captured
+    return Source(dump_label(name, dumps, config), captured.isoformat() if captured else "",
+                  date_label(captured))
 
 
 @dataclass(frozen=True, repr=False)
@@ -160,6 +175,7 @@ class ViewData:
                          for t in site.tags}
         names = {slug: ref.name for slug, ref in self.tag_refs.items()}
         self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
+        self.dumps = site.dumps
         self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
         self.memo = Memo() if memo is None else memo  # this build's views by key
         self.tagger = Tagger(config.taxonomy)
@@ -174,7 +190,8 @@ class ViewData:
 
     def _key(self, paper: Paper, config: Config) -> str:
         names = [self.tag_refs[s].name for s in paper.tag_slugs]
-        captured = [str(config.dump_settings(name).captured) for name in paper.sources]
+        captured = [(str(config.dump_settings(name).captured),
+                     dump_label(name, self.dumps, config)) for name in paper.sources]
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
         return hashlib.blake2b(repr((paper, names, captured, config.site_url, config.taxonomy))
@@ -208,8 +225,7 @@ class ViewData:
 
     def _source(self, name: str, config: Config) -> Source:
         if name not in self._sources:
-            captured = config.dump_settings(name).captured
-            self._sources[name] = Source(name, captured.isoformat() if captured else "")
+            self._sources[name] = _source(name, self.dumps, config)
         return self._sources[name]
 
     def ordered(self, site: Site) -> tuple[PaperView, ...]:
@@ -258,9 +274,8 @@ def status_key(status: str | None) -> str:
 
 @dataclass(frozen=True)
 class DumpView(Generic[P]):
-    name: str  # the dump's file name
+    source: Source  # its label and capture date
     path: str  # 'new/<dump slug>/': the page of what it added
-    captured: str  # ISO date from config dumps.<name>.captured, or ''
     papers: tuple[P, ...]  # first seen in this dump, newest first
     latest: bool
 
@@ -298,9 +313,7 @@ def new_view(site: Site, config: Config, papers: Mapping[str, P]) -> NewView[P]:
     latest_name = site.dumps[-1] if site.dumps else None
 
     def view(name: str) -> DumpView[P]:
-        captured = config.dump_settings(name).captured
-        return DumpView(name, urls.dump_path(slugs[name]),
-                        captured.isoformat() if captured else "",
+        return DumpView(_source(name, site.dumps, config), urls.dump_path(slugs[name]),
                         tuple(papers[p.slug] for p in added.get(name, ())), name == latest_name)
 
     present = list(reversed(site.dumps)) + [n for n in order if n not in site.dumps]
@@ -319,7 +332,8 @@ class TopTag(Generic[P, R]):
 @dataclass(frozen=True)
 class TopView(Generic[P, R]):
     papers: tuple[P, ...]  # the TOP_OVERALL most upvoted
-    tags: tuple[TopTag[P, R], ...]  # per tag with upvoted papers, by slug
+    tags: tuple[TopTag[P, R], ...]  # per tag with upvoted papers, by slug; none when
+    # the overall list already holds every paper with a count
     counted: int  # papers with an upvote count
     total: int
 
@@ -334,7 +348,9 @@ def top_view(site: Site, papers: Mapping[str, P], tags: Mapping[str, R],
              overall: int = TOP_OVERALL, per_tag: int = TOP_PER_TAG) -> TopView[P, R]:
     ranked = by_upvotes(site.papers)
     per = []
-    for tag in site.tags:
+    # Per tag only when the overall list cannot show every counted paper: otherwise each
+    # would only repeat papers already listed above it.
+    for tag in site.tags if len(ranked) > overall else ():
         best = by_upvotes(tag.papers)[:per_tag]
         if best:
             per.append(TopTag(tags[tag.slug], tuple(papers[p.slug] for p in best)))

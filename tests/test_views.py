@@ -15,12 +15,13 @@ import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
+from sitegen import views
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper, slugify
 from sitegen.pages import read_page
+from sitegen.site import load_site
 from sitegen.urls import code_links
-from sitegen.views import TOP_PER_TAG
 from tests.conftest import copy_example
 
 T = TypeVar("T")
@@ -83,17 +84,18 @@ def test_new_lists_the_papers_first_seen_in_the_latest_dump(example, papers):
     new = page(example, "new")
     first_list = new.select_one("main ol.paper-list")
     assert linked_slugs("new/", first_list.select("a.paper-item-title")) == expected
-    assert latest in new.select_one("main p.meta").get_text()
+    assert f"latest import, Import {len(dumps)}" in new.select_one("main p.meta").get_text()
 
 
 def test_each_dump_has_a_page_of_what_it_added(example, papers):
     new = page(example, "new")
     entries = new.select("ol.dump-list > li")
     dumps = sorted(p.name for p in (example / "content" / "dumps").iterdir())
-    assert [li.code.get_text() for li in entries] == list(reversed(dumps))  # latest first
+    labels = {f"Import {n}": name for n, name in enumerate(dumps, 1)}  # in import order
+    assert [li.a.get_text() for li in entries] == list(reversed(labels))  # latest first
     seen = []
     for li in entries:
-        name = li.code.get_text()
+        name = labels[li.a.get_text()]
         href = urljoin(f"http://x{BASE}new/", li.a["href"])
         path = href[len(f"http://x{BASE}"):]
         added = page(example, path.rstrip("/"))
@@ -102,6 +104,29 @@ def test_each_dump_has_a_page_of_what_it_added(example, papers):
         assert f"{len(slugs)} new paper" in li.get_text()
         seen += slugs
     assert sorted(seen) == sorted(papers)  # every imported paper was added by one dump
+
+
+def test_readers_never_see_a_dump_file_name(example):
+    dumps = [p.name for p in (example / "content" / "dumps").iterdir()]
+    stems = [name.rsplit(".", 1)[0] for name in dumps]
+    for path in (example / "_site").rglob("*.html"):
+        text = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" ")
+        assert not [s for s in stems if s in text], path
+
+
+def test_dump_labels_and_capture_dates_from_the_config(tmp_path):
+    root = copy_example(tmp_path / "labelled")
+    latest = sorted(p.name for p in (root / "content" / "dumps").iterdir())[-1]
+    with (root / "config.yml").open("a", encoding="utf-8") as f:
+        f.write(f"\ndumps:\n  {latest}: {{label: Daily papers of 5 January, "
+                "captured: 2025-01-06}\n")
+    config = (root / "config.yml").read_text(encoding="utf-8").replace("dumps: {}\n", "")
+    (root / "config.yml").write_text(config, encoding="utf-8")
+    assert build_site(load_config(root / "config.yml")) == 0
+    new = BeautifulSoup((root / "_site" / "new" / "index.html").read_text(), "html.parser")
+    assert "latest import, Daily papers of 5 January (captured 6 Jan 2025)" in \
+        new.select_one("main p.meta").get_text(" ", strip=True).replace(" )", ")")
+    assert new.select("ol.dump-list > li")[0].a.get_text() == "Daily papers of 5 January"
 
 
 # ---------------------------------------------------------------- top
@@ -115,15 +140,31 @@ def test_top_ranks_papers_by_upvotes_overall_and_per_tag(example, papers):
     shown = [int(re.fullmatch(r"(\d+) upvotes?", li.select_one(".upvotes")["aria-label"])[1])
              for li in overall.select("li.paper-item")]
     assert shown == sorted(shown, reverse=True) == [papers[s].upvotes for s in slugs]
-    sections = top.find(id="per-tag").parent.find_all("h3")
-    assert sections
-    for heading in sections:
-        tag = urljoin(f"http://x{BASE}top/", heading.a["href"]).split("/tags/")[1].strip("/")
-        items = heading.find_next_sibling("ol").select("a.paper-item-title")
-        listed = [papers[s] for s in linked_slugs("top/", items)]
-        assert 0 < len(listed) <= TOP_PER_TAG
-        assert all(tag in {slugify(t) for t in p.tags} and p.upvotes is not None for p in listed)
-        assert [p.upvotes for p in listed] == sorted((p.upvotes for p in listed), reverse=True)
+    # The example has few counts: the overall list holds them all, and is not repeated per
+    # tag; the page says plainly that most papers have none.
+    assert len(ranked) < views.TOP_OVERALL and top.find(id="per-tag") is None
+    assert f"Only {len(ranked)} of the review's {len(papers)} papers have an upvote count" in \
+        top.get_text(" ", strip=True)
+
+
+def test_top_per_tag_when_the_overall_list_cannot_hold_every_counted_paper(example):
+    site = load_site(load_config(example / "config.yml"))
+    counted = [p for p in site.papers if p.upvotes is not None]
+    assert len(counted) > 3
+    top = views.top_view(site, {p.slug: p for p in site.papers}, {t.slug: t for t in site.tags},
+                         overall=3)
+    assert [p.upvotes for p in top.papers] == sorted((p.upvotes for p in counted),
+                                                      reverse=True)[:3]
+    assert top.tags
+    for entry in top.tags:
+        assert 0 < len(entry.papers) <= views.TOP_PER_TAG
+        assert all(entry.tag.slug in p.tag_slugs and p.upvotes is not None
+                   for p in entry.papers)
+        assert [p.upvotes for p in entry.papers] == sorted((p.upvotes for p in entry.papers),
+                                                           reverse=True)
+    everything = views.top_view(site, {p.slug: p for p in site.papers},
+                                {t.slug: t for t in site.tags})
+    assert everything.tags == () and len(everything.papers) == len(counted)
 
 
 # ---------------------------------------------------------------- the all-papers table
