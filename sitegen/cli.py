@@ -34,6 +34,7 @@ EXAMPLES = {
              "  sitegen check --json > report.json",
     "enrich": "sitegen enrich --dry-run     # which papers Hugging Face knows, nothing written\n"
               "  sitegen enrich               # write their arxiv: and authors:, then git diff",
+    "tags": "sitegen tags grokking-at-the-edge   # why that paper has (or lacks) each tag",
     "new": "sitegen new my-review        # a new review that builds at once\n"
            "  sitegen new my-review --install 'sitegen @ git+https://github.com/you/sitegen'",
 }
@@ -132,6 +133,10 @@ def _parser() -> argparse.ArgumentParser:
     enrich.add_argument("--api-url", metavar="URL",
                         help="Hugging Face address (default: $SITEGEN_HF_URL or "
                              "https://huggingface.co)")
+    tags = command("tags", "Explain a paper's tags: which taxonomy phrases matched where, each "
+                   "tag's strength, and which tags were added by hand.")
+    tags.add_argument("paper", metavar="PAPER",
+                      help="the paper's slug or the path of its page")
     new = command("new", "Create a new review in DIR: config, sample dump, home page, "
                   "GitHub Pages workflow; it builds at once.", parents=[noise])
     new.add_argument("dir", type=Path, metavar="DIR", help="folder to create (new or empty)")
@@ -235,6 +240,8 @@ def _run(args: argparse.Namespace) -> int:
         return _check(args)
     if args.command == "new":
         return _new(args)
+    if args.command == "tags":
+        return _explain_tags(_config(args), args.paper)
     if args.command == "enrich":
         from sitegen.enrich import enrich, log_report
 
@@ -242,6 +249,33 @@ def _run(args: argparse.Namespace) -> int:
         log_report(report, args.dry_run, _shown)
         return 0
     raise AssertionError(args.command)
+
+
+def _explain_tags(config: Config, paper: str) -> int:
+    from sitegen.config import resolve
+    from sitegen.pages import read_page
+    from sitegen.tagging import MOST, STRONG, Tagger
+
+    path = Path(paper)
+    if not path.is_file():
+        path = resolve(config, config.papers_dir) / f"{Path(paper).stem}.md"
+    if not path.is_file():
+        raise SitegenError(f"{paper}: no such paper page (give a slug from "
+                           f"{config.papers_dir}/ or the path of a page)")
+    found, _ = read_page(path)
+    tagger = Tagger(config.taxonomy)
+    lines = [f"{_shown(path)}: {', '.join(found.tag_slugs) or 'no tags'}"]
+    matched = tagger.explain(found.title, found.abstract)
+    for tag, strength, where in matched:
+        has = "has it" if tagger.slugs[tag] in found.tag_slugs else "not given"
+        lines.append(f"  {tag}: strength {strength} ({has}): {'; '.join(where)}")
+    for slug in found.tag_slugs:
+        if slug not in {tagger.slugs[t] for t, _, _ in matched}:
+            lines.append(f"  {slug}: added by hand (no taxonomy phrase of it in the text)")
+    lines.append(f"A tag needs strength {STRONG} (a phrase in the title counts 3, each one in "
+                 f"the abstract 1); a paper gets its {MOST} strongest at most.")
+    print("\n".join(lines))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

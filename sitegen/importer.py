@@ -27,7 +27,7 @@ from sitegen.lock import site_lock
 from sitegen.merge import Merged, merge
 from sitegen.model import Paper, slugify
 from sitegen.site import dump_files
-from sitegen.tagging import Tagger
+from sitegen.tagging import Tagger, near_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _import(config: Config, cache: BuildCache) -> ImportReport:
     dirty_dumps = _changed(previous.get("state"), state, "dumps")
     incoming = _incoming(config, cache, dumps, state["dumps"], dirty_dumps)
     existing, reserved, hashes, page_problems = _existing_pages(page_files, store)
-    report = ImportReport(problems=incoming.problems + page_problems)
+    report = ImportReport(problems=incoming.problems + page_problems + _tag_problems(existing))
     for name, note in incoming.notes:
         log.info("%s: %s", name, note)
     report.papers = len(incoming.papers)
@@ -301,6 +301,20 @@ def _existing_pages(page_files: list[Path], store: PageStore):
             continue
         existing[key] = (path, paper, meta, raw.decode("utf-8"))
     return existing, reserved, hashes, problems
+
+
+def _tag_problems(existing: dict[str, tuple[Path, Paper, dict, str]]) -> list[Problem]:
+    """A tag added by hand that differs from another only by hyphens or a plural ending
+    ('LLMs' beside 'llm') splits its papers over two tag pages."""
+    used: dict[str, list[Path]] = {}
+    for path, paper, _, _ in existing.values():
+        for slug in paper.tag_slugs:
+            used.setdefault(slug, []).append(path)
+    return [Problem(str(min(used[slug])), None, (
+        f"tag '{slug}' looks like '{like}' ({len(used[like])} papers): the same but for "
+        f"hyphens or a plural, it makes a tag page of its own (rename it in the "
+        f"{len(used[slug])} page(s) that have it)"))
+        for slug, like in near_duplicates({s: len(p) for s, p in used.items()})]
 
 
 def _to_paper(paper: Merged, tagger: Tagger) -> Paper:

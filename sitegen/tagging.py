@@ -165,3 +165,26 @@ def tag_name_problem(name: object) -> str | None:
     if not slugify(str(name), fallback=""):
         return "a tag name needs a letter or digit to make its page's URL from (rename the tag)"
     return None
+
+
+def _near_key(slug: str) -> str:
+    """'fine-tuning', 'finetuning' and 'fine-tunings' are one tag written three ways."""
+    key = slug.replace("-", "")
+    for ending in ("es", "s"):
+        if key.endswith(ending) and len(key) - len(ending) >= 3:
+            return key[: -len(ending)]
+    return key
+
+
+def near_duplicates(uses: dict[str, int]) -> list[tuple[str, str]]:
+    """(tag, the tag it looks like) for tag slugs that differ from a more used one only by
+    hyphens or a plural ending; `uses` counts the papers of each slug."""
+    groups: dict[str, list[str]] = {}
+    for slug in sorted(uses):
+        groups.setdefault(_near_key(slug), []).append(slug)
+    found = []
+    for slugs in groups.values():
+        if len(slugs) > 1:
+            main, *others = sorted(slugs, key=lambda s: (-uses[s], s))
+            found += [(other, main) for other in others]
+    return sorted(found)

@@ -405,3 +405,18 @@ def test_settings_for_a_dump_that_is_not_there_are_a_warning(project, run_cli):
     assert err.splitlines() == ["warning: config.yml:3: dumps: 000.txt: no such dump in "
                                 "content/dumps, so this setting does nothing (check the file "
                                 "name)"]
+
+
+def test_tags_explains_why_a_paper_has_each_tag(project):
+    assert sitegen(project, "import", "-q").returncode == 0
+    slug = "overcoming-the-pitfalls-of-vision-language-model-finetuning-for-ood"
+    done = sitegen(project, "tags", slug)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith(f"{slug}.md: distribution-shift, fine-tuning, language-models, "
+                             "multimodal")
+    assert lines[1] == ('  distribution-shift: strength 10 (has it): "ood" in the title; '
+                        '"ood" in the abstract ×6; "out of distribution" in the abstract')
+    assert any(ln.startswith("  optimization: strength 1 (not given)") for ln in lines)
+    missing = sitegen(project, "tags", "no-such-paper")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: no-such-paper: no such")

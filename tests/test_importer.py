@@ -283,3 +283,13 @@ def test_rewritten_pages_are_read_by_the_fast_reader_as_pyyaml_reads_them(import
     fast = frontmatter.parse(head)
     assert fast is not None and fast == yaml.load(head, Loader=yaml.SafeLoader)
     assert fast["sources"][-1] == "004_newer.txt"
+
+
+def test_a_hand_added_tag_like_an_existing_one_is_reported(imported):
+    path = imported / "content" / "papers" / f"{OGEN}.md"
+    original, _ = pages.read_page(path)
+    edit(path, tags=[*original.tags, "Finetuning"])  # the example's tag is fine-tuning
+    problems = [str(p) for p in run(imported).problems]
+    assert len(problems) == 1 and problems[0].startswith(str(path)), problems
+    assert "tag 'finetuning' looks like 'fine-tuning'" in problems[0]
+    assert "rename it in the 1 page(s)" in problems[0]

@@ -157,3 +157,12 @@ def test_phrases_that_cannot_work_are_explained():
         assert tag_name_problem(name) is None
     assert "empty" in tag_name_problem(None) and "empty" in tag_name_problem(" ")
     assert "needs a letter or digit" in tag_name_problem("++")
+
+
+def test_near_duplicate_tags_differ_by_hyphens_or_a_plural_only():
+    from sitegen.tagging import near_duplicates
+
+    uses = {"fine-tuning": 40, "finetuning": 1, "llm": 5, "llms": 2, "gans": 3, "gan": 1,
+            "bias": 4, "graph": 2, "graphs-and-trees": 1, "ss": 1, "s": 1}
+    assert near_duplicates(uses) == [("finetuning", "fine-tuning"), ("gan", "gans"),
+                                     ("llms", "llm")]
