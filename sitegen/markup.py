@@ -1,6 +1,7 @@
 """Curator Markdown -> HTML that is safe to show: raw HTML is text, never markup, and links
 and images keep only http(s) and mailto URLs. Notes, the home page, hand-written pages and
-tag intros all go through it."""
+tag intros all go through it. Math (`$…$`, `$$…$$`, `\\(…\\)`) is read as in titles and
+abstracts (sitegen.mathtext), before Markdown's backslash escapes would eat its commands."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ from html import unescape
 from xml.etree.ElementTree import Element
 
 import markdown
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
+
+from sitegen import mathtext
+
+# $$…$$, $…$ (no space just inside the dollars: "$5 and $10" is money), \(…\)
+_MATH = r"\$\$(.+?)\$\$|\$(?=\S)[^$\n]+?(?<=\S)\$|\\\((.+?)\\\)"
 
 
 class _SafeTree(Treeprocessor):
@@ -33,6 +40,18 @@ class _SafeTree(Treeprocessor):
             heading.tag = f"h{max(1, min(6, int(heading.tag[1]) + shift))}"
 
 
+class _Math(InlineProcessor):
+    """A math fragment as MathML, by the same reading as titles and abstracts; text that
+    mathtext does not read as math stays as it was written. Runs after code spans (`$x$`
+    in backticks is code) and before backslash escapes."""
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 - Markdown's name
+        html = mathtext.render(m.group(0))
+        if "<math" not in html:
+            return None, None, None
+        return self.md.htmlStash.store(str(html)), m.start(0), m.end(0)
+
+
 def _safe_ref(value: str) -> bool:
     cleaned = re.sub(r"[\x00-\x20\x7f]+", "", unescape(value)).lower()
     scheme = re.match(r"([a-z][a-z0-9+.-]*):", cleaned)
@@ -48,6 +67,7 @@ class MarkdownRenderer:
         # Without these two, '<script>' in a note is text: the serializer escapes it.
         self.md.preprocessors.deregister("html_block")
         self.md.inlinePatterns.deregister("html")
+        self.md.inlinePatterns.register(_Math(_MATH, self.md), "sitegen_math", 185)
         self.tree = _SafeTree(self.md)
         self.md.treeprocessors.register(self.tree, "sitegen_safe", -10)  # after unescape
 

@@ -54,7 +54,8 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
         related = related_papers(site)
     axis = charts.axis(site.papers)
     home = site.home
-    yield Job("home", "home.html", urls.HOME, home.title if home else config.title,
+    # The site's title, unless content/index.md gives one (`title:` or a first '# ' line).
+    yield Job("home", "home.html", urls.HOME, home and home.meta.get("title") or config.title,
               config.description,
               {"intro_html": md(home.body) if home else Markup(""),
                "counts": counts(site), "newest": papers[: config.newest_on_home],

@@ -61,7 +61,7 @@ def new_site(folder: Path, title: str | None = None, install: str | None = None)
     texts = {target: (FILES / source).read_text(encoding="utf-8")
              for source, target in COPIED.items()}
     texts["config.yml"] = config_text(title, base_url)
-    texts["content/index.md"] = _fill(FILES / "index.md", title=_yaml_scalar(title))
+    texts["content/index.md"] = _fill(FILES / "index.md")  # its heading: config title
     texts["README.md"] = _fill(FILES / "README.md", title=title, base_url=base_url)
     texts[REQUIREMENTS] = requirements_text(install or install_requirement())
     created = not folder.exists()

@@ -503,3 +503,19 @@ def test_cli_reports_a_bad_page_in_one_line_and_exits_2(tiny, capsys):
     assert re.fullmatch(r"error: \S*b\.md:3: date: expected YYYY-MM-DD, got 'last tuesday'",
                         err.strip().splitlines()[-1])
     assert not (tiny / "_site").exists()
+
+
+def test_the_config_title_heads_the_home_page_unless_index_md_gives_one(tiny):
+    write_paper(tiny, Paper("one", "One", date=dt.date(2024, 1, 1)))
+    config = tiny / "config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "title: Generalization in Deep Learning", "title: Flat Minima Review"), encoding="utf-8")
+    home = html(build(tiny) / "index.html")
+    assert home.h1.get_text() == "Flat Minima Review" and home.title.get_text() == \
+        "Flat Minima Review"
+    index = tiny / "content" / "index.md"
+    index.write_text("---\ntitle: Our Reading List\n---\n" + index.read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    home = html(build(tiny) / "index.html")
+    assert home.h1.get_text() == "Our Reading List"
+    assert home.select_one(".site-title").get_text() == "Flat Minima Review"

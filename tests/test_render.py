@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 
 from sitegen import search
 from sitegen.build import build_site
@@ -238,3 +239,15 @@ def test_paper_views_survive_pickling_as_the_cache_and_worker_use_them():
     assert type(back.title_html) is Markup and type(back.notes_html) is Markup
     assert all(type(p) is Markup for p in back.abstract_html) and len(back.abstract_html) == 2
     assert back.links == view.links and type(back.links[0]) is views_module.Link
+
+
+def test_math_in_notes_renders_as_in_abstracts():
+    md = MarkdownRenderer()
+    html = md(r"Sharpness $\nabla L$, $$\frac{a}{b}$$ and \(\alpha_t\); costs $5 and $10.")
+    assert html.count("<math>") == 3
+    assert "<mi>∇</mi><mi>L</mi>" in html and "<mfrac>" in html and "<mi>α</mi>" in html
+    assert "$nabla" not in html and "costs $5 and $10." in html
+    # code keeps its dollars; markup stays text around math; math is not a way in for HTML
+    assert md(r"`$\nabla$`") == Markup(r"<p><code>$\nabla$</code></p>")
+    assert md("<b>$x$</b>") == Markup("<p>&lt;b&gt;<math><mi>x</mi></math>&lt;/b&gt;</p>")
+    assert "<script" not in md(r"$\text{<script>alert(1)</script>}$")
