@@ -149,3 +149,7 @@ class Site:
     pages: tuple[Page, ...]
     home: Page | None = None
     dumps: tuple[str, ...] = ()  # dump names in import order, oldest first
+    # Authors and organisations with two papers or more, as tags are (slug, name, papers):
+    # a page of one paper would only repeat the paper's own page.
+    authors: tuple[Tag, ...] = ()
+    organizations: tuple[Tag, ...] = ()

@@ -91,6 +91,13 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
                   f"{plural(tag.ref.count, 'paper')} tagged {tag.ref.name}.",
                   {"tag": tag, "chart": chart, "feed": urls.tag_feed(record.slug),
                    "bibtex": urls.tag_bibtex(record.slug)})
+    for kind, groups, path in (("author", site.authors, urls.author_path),
+                               ("organization", site.organizations, urls.organization_path)):
+        for group in groups:
+            listed = tuple(view_data.papers[p.slug] for p in group.papers)
+            yield Job(kind, "group.html", path(group.slug), group.name,
+                      f"{plural(len(listed), 'paper')} by {group.name} in this review.",
+                      {"group": group.name, "kind": kind, "papers": listed})
     years, undated = timeline(papers)
     yield Job("timeline", "timeline.html", urls.TIMELINE, "Timeline",
               "Papers by year and month.", {"years": years, "undated": undated})

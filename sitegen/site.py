@@ -35,7 +35,27 @@ def load_site(config: Config, store: PageStore | None = None) -> Site:
     dumps_dir = resolve(config, config.dumps_dir)
     dumps = tuple(p.name for p in dump_files(dumps_dir)) if dumps_dir.is_dir() else ()
     log.debug("loaded %d papers, %d tags, %d pages", len(papers), len(tags), len(pages))
-    return Site(papers=papers, tags=tags, pages=pages, home=home, dumps=dumps)
+    return Site(papers=papers, tags=tags, pages=pages, home=home, dumps=dumps,
+                authors=_groups(papers, lambda p: p.authors),
+                organizations=_groups(papers, lambda p: (p.organization,)
+                                      if p.organization else ()))
+
+
+def _groups(papers: tuple[Paper, ...], names) -> tuple[Tag, ...]:
+    """Papers by the slug of each of `names(paper)`, for the slugs with two papers or more;
+    the name shown is its commonest spelling."""
+    members: dict[str, list[Paper]] = {}
+    spellings: dict[str, Counter] = {}
+    for paper in papers:  # newest first, so each group is too
+        for name in dict.fromkeys(names(paper)):
+            slug = slugify(name, fallback="")
+            bucket = members.setdefault(slug, []) if slug else None
+            if bucket is not None and not (bucket and bucket[-1] is paper):  # once a paper
+                bucket.append(paper)
+                spellings.setdefault(slug, Counter())[name] += 1
+    return tuple(Tag(slug, sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0],
+                     tuple(found))
+                 for slug, found in sorted(members.items()) if len(found) >= 2)
 
 
 def dump_files(folder: Path) -> list[Path]:

@@ -37,7 +37,8 @@ TAG_BIBTEX = "papers.bib"
 # Top-level names the site itself uses; a content page may not take one of them.
 RESERVED = frozenset({"papers", "tags", "timeline", "search", "assets", "404", "index",
                       "feed", "sitemap", "robots", "papers.json", "feed.xml", "sitemap.xml",
-                      "robots.txt", "404.html", "new", "top", "papers.csv", "papers.bib"})
+                      "robots.txt", "404.html", "new", "top", "papers.csv", "papers.bib",
+                      "authors", "organizations"})
 
 _HTTP = re.compile(r"https?://[^/?#@\s]+", re.I)
 _CODE_HOSTS = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com)/", re.I)
@@ -57,6 +58,14 @@ def tag_feed(slug: str) -> str:
 
 def tag_bibtex(slug: str) -> str:
     return tag_path(slug) + TAG_BIBTEX
+
+
+def author_path(slug: str) -> str:
+    return f"authors/{quote(slug)}/"
+
+
+def organization_path(slug: str) -> str:
+    return f"organizations/{quote(slug)}/"
 
 
 def dump_path(slug: str) -> str:

@@ -88,7 +88,9 @@ class PaperView:
     upvotes: int | None
     authors: str  # every name, or 'N authors'
     authors_short: str  # for lists: 'Ada Lovelace, Alan Turing et al.', or 'N authors'
+    author_links: tuple[TagLink, ...]  # each name, with its page's path or '' (one paper)
     organization: str
+    organization_path: str  # its page, or '' when it has only this paper
     tags: tuple[TagLink, ...]  # the curator's first, then the strongest (Tagger.rank)
     links: tuple[Link, ...]  # arXiv, PDF, Hugging Face, DOI, code...; else title searches
     abstract: tuple[str, ...]  # paragraphs, plain text
@@ -176,6 +178,8 @@ class ViewData:
         names = {slug: ref.name for slug, ref in self.tag_refs.items()}
         self._links = {slug: TagLink(ref.name, ref.path) for slug, ref in self.tag_refs.items()}
         self.dumps = site.dumps
+        self._people = {a.slug: urls.author_path(a.slug) for a in site.authors}
+        self._orgs = {o.slug: urls.organization_path(o.slug) for o in site.organizations}
         self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
         self.memo = Memo() if memo is None else memo  # this build's views by key
         self.tagger = Tagger(config.taxonomy)
@@ -192,9 +196,12 @@ class ViewData:
         names = [self.tag_refs[s].name for s in paper.tag_slugs]
         captured = [(str(config.dump_settings(name).captured),
                      dump_label(name, self.dumps, config)) for name in paper.sources]
+        pages = [self._people.get(slugify(name, fallback=""), "") for name in paper.authors]
+        pages.append(self._orgs.get(slugify(paper.organization or "", fallback=""), ""))
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
-        return hashlib.blake2b(repr((paper, names, captured, config.site_url, config.taxonomy))
+        return hashlib.blake2b(repr((paper, names, captured, pages, config.site_url,
+                                     config.taxonomy))
                                .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
@@ -211,7 +218,11 @@ class ViewData:
             date=paper.date.isoformat() if paper.date else "", date_label=date_label(paper.date),
             upvotes=paper.upvotes, authors=_authors(paper),
             authors_short=_authors(paper, LIST_AUTHORS),
-            organization=paper.organization or "", tags=tags, links=links.outbound(paper),
+            author_links=tuple(TagLink(name, self._people.get(slugify(name, fallback=""), ""))
+                               for name in paper.authors),
+            organization=paper.organization or "",
+            organization_path=self._orgs.get(slugify(paper.organization or "", fallback=""), ""),
+            tags=tags, links=links.outbound(paper),
             abstract=tuple(mathtext.plain(p) for p in abstract), sources=sources,
             notes_html=md(paper.notes, 3), status=paper.status or "",
             title_html=mathtext.render(paper.title),

@@ -231,3 +231,36 @@ def test_the_built_site_links_names_and_cites_every_saved_paper(project):
     assert [a.get_text() for a in page.select(".links a.link-search")] == [
         "Search Hugging Face Papers", "Search arXiv", "Search Semantic Scholar"]
     assert not page.select("meta[name=citation_arxiv_id]")
+
+
+def test_authors_and_organisations_with_two_papers_have_pages(project):
+    from bs4 import BeautifulSoup
+
+    from sitegen.build import build_site
+
+    lab = {"name": "lab", "fullname": "Analytical Engines Lab"}
+    (project / "content" / "dumps" / "005_daily.html").write_text(listing(
+        item("2509.12345", NEW_TITLE, authors=("Ada Lovelace", "Alan Turing"), org=lab),
+        item("2509.22222", "Notes on the Analytical Engine", authors=("Ada Lovelace",),
+             org=lab, published="2025-09-10T00:00:00.000Z"),
+        item("2509.33333", "Computing Machinery", authors=("Alan Turing ", "Grace Hopper"))))
+    assert build_site(load_config(project / "config.yml")) == 0
+    site = project / "_site"
+
+    def soup(path: str) -> BeautifulSoup:
+        return BeautifulSoup((site / path / "index.html").read_text(), "html.parser")
+
+    ada = soup("authors/ada-lovelace")
+    assert ada.h1.get_text() == "Ada Lovelace"
+    assert [a.get_text() for a in ada.select("a.paper-item-title")] == [
+        NEW_TITLE, "Notes on the Analytical Engine"]  # newest first
+    assert [a.get_text() for a in soup("authors/alan-turing").select("a.paper-item-title")] \
+        == ["Computing Machinery", NEW_TITLE]  # the same day: by title
+    assert not (site / "authors" / "grace-hopper").exists()  # one paper: no page of its own
+    assert len(soup("organizations/analytical-engines-lab").select("li.paper-item")) == 2
+    byline = soup("papers/computing-machinery").select_one(".byline")
+    assert {a.get_text(): a["href"] for a in byline.select("a")} == {
+        "Alan Turing": "../../authors/alan-turing/"}
+    assert "Grace Hopper" in byline.get_text()
+    org = soup("papers/notes-on-the-analytical-engine").select_one(".byline .organization a")
+    assert org["href"] == "../../organizations/analytical-engines-lab/"
