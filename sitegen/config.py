@@ -49,6 +49,7 @@ class Config:
     feed_entries: int = 50
     dumps: dict[str, DumpSettings] = field(default_factory=dict)
     taxonomy: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tag_labels: dict[str, str] = field(default_factory=dict)  # tag slug -> name shown
 
     def dump_settings(self, name: str) -> DumpSettings:
         return self.dumps.get(name, DumpSettings())
@@ -86,6 +87,9 @@ SCHEMA: dict[str, tuple[str, str]] = {
                  "title or abstract (case-insensitive, whole words; punctuation is ignored, so "
                  "* is no wildcard). Tag names need a letter or digit: they make the tag "
                  "page's URL."),
+    "tag_labels": ("labels", "Tag -> the name readers see, e.g. `llm: Language models`; a tag "
+                   "without one is shown as it is written in the pages (`llm`). Tags match "
+                   "by slug, so `LLM` and `llm` are one tag."),
 }
 
 
@@ -246,6 +250,26 @@ def _check_taxonomy(value: Any) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _check_labels(value: Any) -> dict[str, str]:
+    from sitegen.model import slugify
+
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of tag -> label, such as {llm: Language models}")
+    out, problems = {}, []
+    for tag, label in value.items():
+        if tag_name_problem(tag):
+            problems.append(((tag,), f"{tag!r}: {tag_name_problem(tag)}"))
+        elif not isinstance(label, str) or not label.strip() or "\n" in label:
+            problems.append(((tag,), f"{tag}: expected one line of text, got {_shown(label)}"))
+        else:
+            out[slugify(str(tag))] = label.strip()
+    if problems:
+        raise Invalid(*problems)
+    return out
+
+
 def _shown(value: Any) -> str:
     """A wrong value as the curator wrote it, briefly."""
     kind = {bool: "true/false", list: "a list", dict: "a mapping", dt.date: "a date",
@@ -259,7 +283,7 @@ def _shown(value: Any) -> str:
 _CHECKS = {
     "str": _check_str, "lang": _check_lang, "url": _check_url, "base": _check_base,
     "path": _check_path, "optpath": _check_optpath, "int": _check_int, "dumps": _check_dumps,
-    "taxonomy": _check_taxonomy,
+    "taxonomy": _check_taxonomy, "labels": _check_labels,
 }
 
 

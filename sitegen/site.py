@@ -31,7 +31,7 @@ def load_site(config: Config, store: PageStore | None = None) -> Site:
     papers = _load_papers(resolve(config, config.papers_dir), store)
     content = resolve(config, config.content_dir)
     home, pages = _load_pages(content)
-    tags = _build_tags(papers, _load_intros(content / "tags"))
+    tags = _build_tags(papers, _load_intros(content / "tags"), config.tag_labels)
     dumps_dir = resolve(config, config.dumps_dir)
     dumps = tuple(p.name for p in dump_files(dumps_dir)) if dumps_dir.is_dir() else ()
     log.debug("loaded %d papers, %d tags, %d pages", len(papers), len(tags), len(pages))
@@ -122,8 +122,10 @@ def _key_line(path: Path, key: str) -> int | None:
 
 # ---------------------------------------------------------------- tags
 
-def _build_tags(papers: tuple[Paper, ...], intros: dict[str, Page]) -> tuple[Tag, ...]:
-    """Group papers by tag slug; the name shown is the intro's title or the commonest spelling."""
+def _build_tags(papers: tuple[Paper, ...], intros: dict[str, Page],
+                labels: dict[str, str]) -> tuple[Tag, ...]:
+    """Group papers by tag slug. One rule names a tag everywhere: its label in config.yml
+    (tag_labels), else its commonest spelling in the pages; an intro's title is not a name."""
     members: dict[str, list[Paper]] = {}
     spellings: dict[str, Counter] = {}
     for paper in papers:  # already newest first, so each tag's papers are too
@@ -141,7 +143,11 @@ def _build_tags(papers: tuple[Paper, ...], intros: dict[str, Page]) -> tuple[Tag
     for slug in sorted(members):
         intro = intros.get(slug)
         common = sorted(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        name = (intro.meta.get("title") if intro else None) or common
+        name = labels.get(slug) or common
+        if intro and intro.meta.get("title") not in (None, name):
+            log.warning("%s: title: %r is not the tag's name %r, which comes from tag_labels "
+                        "in config.yml (move it there, or remove it here)",
+                        intro.meta["source"], intro.meta["title"], name)
         tags.append(Tag(slug=slug, name=str(name), papers=tuple(members[slug]),
                         intro=intro.body if intro else ""))
     return tuple(tags)

@@ -519,3 +519,24 @@ def test_the_config_title_heads_the_home_page_unless_index_md_gives_one(tiny):
     home = html(build(tiny) / "index.html")
     assert home.h1.get_text() == "Our Reading List"
     assert home.select_one(".site-title").get_text() == "Flat Minima Review"
+
+
+def test_a_tag_is_named_by_one_rule_everywhere(tiny, caplog):
+    write_paper(tiny, Paper("one", "One", date=dt.date(2024, 1, 1), tags=("llm", "graph-nn")))
+    write_paper(tiny, Paper("two", "Two", date=dt.date(2024, 2, 1), tags=("LLM",)))
+    config = tiny / "config.yml"
+    config.write_text(config.read_text(encoding="utf-8").split("tag_labels:")[0]
+                      + "tag_labels:\n  LLM: Language models\n", encoding="utf-8")
+    (tiny / "content" / "tags" / "llm.md").write_text("---\ntitle: Large LMs\n---\nIntro.\n")
+    with caplog.at_level("WARNING"):
+        site = build(tiny)
+    assert any("title: 'Large LMs' is not the tag's name 'Language models'" in r.message
+               for r in caplog.records)
+    # the label, on the tag's page, the tag index, lists and the paper's page alike
+    assert html(site / "tags" / "llm" / "index.html").h1.get_text() == "Language models"
+    index = {a.get_text() for a in html(site / "tags" / "index.html").select(".tag-index a")}
+    assert {"Language models", "graph-nn"} <= index
+    for page in (site / "index.html", site / "papers" / "one" / "index.html",
+                 site / "timeline" / "index.html"):
+        names = {a.get_text() for a in html(page).select("a.tag")}
+        assert "Language models" in names and "llm" not in names and "LLM" not in names, page
