@@ -110,6 +110,7 @@ def write_paper(root: Path, paper: Paper, notes: str = "") -> Path:
 
 def test_every_paper_page_shows_its_title_abstract_and_provenance(example, pages):
     papers = visible_papers(example)
+    dumps = sorted(p.name for p in (example / "content" / "dumps").iterdir())  # import order
     assert len(papers) > 50  # the example dumps hold a few hundred papers
     for paper in papers:
         page = pages[f"papers/{paper.slug}/index.html"]
@@ -118,7 +119,7 @@ def test_every_paper_page_shows_its_title_abstract_and_provenance(example, pages
         assert " ".join(p.get_text() for p in abstract.find_all("p")) == \
             " ".join(shown(paper.abstract).split()) or not paper.abstract
         sources = page.find(id="sources").parent.get_text()
-        assert all(source in sources for source in paper.sources)
+        assert all(f"Import {dumps.index(source) + 1}" in sources for source in paper.sources)
 
 
 def test_lists_show_each_papers_strongest_tags_and_its_authors_in_one_line(example, pages):
