@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -94,6 +95,7 @@ def _import(config: Config, store: PageStore | None) -> ImportReport:
     cache = BuildCache(resolve(config, config.cache_dir))
     store = store or PageStore(cache)
     papers_dir = resolve(config, config.papers_dir)
+    pages.remove_stale_temp_files(papers_dir, time.time())  # left by a killed import
     dumps = [(path, path.read_bytes()) for path in dump_files(resolve(config, config.dumps_dir))]
     page_files = _page_files(papers_dir)
     state = {
