@@ -18,6 +18,7 @@ changed value), the front matter is written anew, with the same values.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from functools import lru_cache
 from typing import Any
@@ -40,18 +41,22 @@ def _plain_tag(value: str) -> str:
 
 
 class _Resolve:
-    """Resolver.resolve, with the implicit type of short plain scalars looked up once.
-    Pages define no path resolvers, so descending and ascending have nothing to do."""
+    """Resolver.resolve, with the implicit type of short plain scalars looked up once (the
+    emitter asks twice for every scalar it writes). Pages define no path resolvers, so this
+    is all resolve() does, and descending and ascending have nothing to do."""
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode and implicit[0] and len(value) <= 64:
-            return _plain_tag(value)
-        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR
+            return _plain_tag(value) if len(value) <= 64 else _RESOLVER.resolve(
+                kind, value, implicit)
+        return _SEQ if kind is SequenceNode else _MAP
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         pass
 
-    def ascend_resolver(self) -> None:
+    def ascend_resolver(self, current_node: Any = None) -> None:
         pass
 
 
@@ -107,14 +112,17 @@ class Loader(_Resolve, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
             raise _unreadable(node, exc) from None
 
 
+_KINDS = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "boolean"}
+
+
 def _unreadable(node: Node, exc: Exception) -> yaml.YAMLError:
     """What PyYAML's constructor fails on with a bare exception (`date: 2024-02-30`,
     `!!int` with no digits), as a YAML error that says where."""
     kind = node.tag.rpartition(":")[2]
     value = node.value if isinstance(node.value, str) else "this value"
     return yaml.constructor.ConstructorError(
-        None, None, f"{value!r} is not a valid {kind} ({exc or type(exc).__name__})",
-        node.start_mark)
+        None, None, f"{value!r} is not a valid {_KINDS.get(kind, kind)}: "
+        f"{exc or type(exc).__name__}", node.start_mark)
 
 
 def load(text: str) -> Any:
@@ -133,8 +141,9 @@ class Dumper(_Resolve, getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: 
 
     def represent_data(self, data: Any) -> Node:
         kind = type(data)
-        if kind is str:
-            return ScalarNode(_STR, data, style="|" if wants_literal(data) else None)
+        if kind is str:  # literal when wants_literal(data), inlined: most nodes are strings
+            return ScalarNode(_STR, data, style="|" if "\n" in data or len(data) > 100
+                              else None)
         if kind is bool:
             return ScalarNode(_BOOL, "true" if data else "false")
         if kind is int:
@@ -148,9 +157,17 @@ class Dumper(_Resolve, getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: 
             return SequenceNode(_SEQ, items, flow_style=kind is list and _flow(items))
         if kind is dict or kind is _BlockDict:
             pairs = [(self.represent_data(k), self.represent_data(v)) for k, v in data.items()]
-            flow = kind is dict and _flow(x for pair in pairs for x in pair)
+            flow = kind is dict and _flow([node for pair in pairs for node in pair])
             return MappingNode(_MAP, pairs, flow_style=flow)
         return super().represent_data(data)
+
+
+def _flow(nodes: list[Node]) -> bool:
+    """default_flow_style=None: flow style for a collection of one-line scalars only."""
+    for node in nodes:
+        if type(node) is not ScalarNode or node.style:
+            return False
+    return True
 
 
 class _BlockList(list):
@@ -161,14 +178,19 @@ class _BlockDict(dict):
     """A mapping written in block style whatever it holds."""
 
 
-def _flow(nodes: Any) -> bool:
-    """default_flow_style=None: flow style for a collection of one-line scalars only."""
-    return all(type(node) is ScalarNode and not node.style for node in nodes)
-
-
 def dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10**9,
-                     default_flow_style=None)
+    """yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10**9,
+    default_flow_style=None), without its wrappers: it writes every new page."""
+    stream = io.StringIO()
+    dumper = Dumper(stream, default_flow_style=None, width=10**9, allow_unicode=True,
+                    sort_keys=False)
+    try:
+        dumper.open()
+        dumper.represent(data)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
 
 
 # ---------------------------------------------------------------- updating in place
@@ -207,7 +229,7 @@ def _with(old: dict, values: dict[str, Any], before: str) -> dict:
 
 
 def _edit(head: str, old: dict, values: dict, before: str, newline: str) -> str:
-    root = yaml.compose(head, Loader=yaml.SafeLoader) if head.strip() else None
+    root = yaml.compose(head, Loader=Loader) if head.strip() else None
     if root is None:
         head, entries = (head if head.endswith("\n") or not head else head + newline), []
     elif type(root) is MappingNode and not root.flow_style:
