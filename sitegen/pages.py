@@ -251,7 +251,7 @@ def _render(meta: dict[str, Any], notes: str) -> str:
     return "---\n" + _yaml(meta) + "---\n" + (body + "\n" if body else "")
 
 
-_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")  # what atomic_write's mkstemp names
+_TEMP = re.compile(r"\..+\.md\.[a-z0-9_]{8}\.tmp")  # what atomic_write's mkstemp names
 
 
 def remove_stale_temp_files(folder: Path, before: float) -> list[Path]:

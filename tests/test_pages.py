@@ -6,9 +6,11 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -345,3 +347,47 @@ def test_page_errors_are_one_line_naming_file_and_line(project, case):
     assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"error: content/papers/bad-page.md:{line}: {message}"), result.stderr
+
+
+def test_temporary_files_left_by_a_killed_import_are_removed(imported):
+    """Only atomic_write's own temporary files, only those older than the import."""
+    papers = imported / "content" / "papers"
+    stale = papers / f".{OGEN}.md.k1ll3d_x.tmp"
+    other_run = papers / f".{OGEN}.md.abcd1234.tmp"  # newer than this run: not ours to take
+    mine = [papers / ".notes.tmp", papers / "draft.md.tmp", papers / f".{OGEN}.md.short.tmp"]
+    for path in (stale, other_run, *mine):
+        path.write_text("---\ntitle: half-written\n", encoding="utf-8")
+    os.utime(stale, (time.time() - 3600,) * 2)
+    os.utime(other_run, (time.time() + 3600,) * 2)
+    pages_before = {p.name: p.read_bytes() for p in papers.glob("*.md")}
+    result = sitegen(imported, "import")
+    assert result.returncode == 0 and "; 0 warnings" in result.stderr, result.stderr
+    assert not stale.exists() and other_run.exists() and all(p.exists() for p in mine)
+    assert {p.name: p.read_bytes() for p in papers.glob("*.md")} == pages_before
+    result = sitegen(imported, "build")  # the page loader never takes one for a page
+    assert result.returncode == 0 and f" {len(pages_before)} paper," in result.stderr
+
+
+def test_the_new_reviews_git_ignores_temporary_files(tmp_path):
+    assert sitegen(tmp_path, "new", "review").returncode == 0
+    site = tmp_path / "review"
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    names = [f"content/papers/.{OGEN}.md.k1ll3d_x.tmp", f"content/papers/{OGEN}.md"]
+    ignored = subprocess.run(["git", "check-ignore", *names], cwd=site, capture_output=True,
+                             text=True).stdout.split()
+    assert ignored == names[:1]
+
+
+def test_a_deleted_page_comes_back_with_the_next_import_and_hidden_stays_hidden(imported):
+    """As the README says: deleting a page is undone by the next import (its dump still
+    holds the paper); `hidden: true` keeps the paper out of the site for good."""
+    path = ogen_page(imported)
+    path.unlink()
+    assert sitegen(imported, "import").returncode == 0
+    assert pages.read_page(path)[0].title == test_importer.OGEN_TITLE
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\nhidden: true\n", 1),
+                    encoding="utf-8")
+    test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
+    assert sitegen(imported, "import").returncode == 0
+    paper = pages.read_page(path)[0]
+    assert paper.hidden and paper.upvotes == 12
