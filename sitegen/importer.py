@@ -232,13 +232,11 @@ class Write(NamedTuple):
 
 def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
     """Write the planned pages in order; returns page name -> hash of what was written.
-    A rewrite costs ~10 ms (a round trip through ruamel.yaml): when there are many, a
-    second process makes the second half of them."""
+    A rewrite costs ~1 ms (composing and reading back the front matter): when there are
+    many, a second process makes the second half of them."""
     rewrites = [step for step in plan if step.values is not None]
     half = len(rewrites) // 2
     parallel = len(rewrites) >= REWRITE_PARALLEL_FROM
-    if parallel:  # imported once before the fork (~25 ms), not by each process
-        import ruamel.yaml  # noqa: F401
     with Background(_rewrite, rewrites[half:], parallel=parallel) as side:
         texts = iter(_rewrite(rewrites[:half]) + side.result())
     written: dict[str, str] = {}

@@ -80,6 +80,7 @@ DISAGREED = [
     "k" * 1100 + ": long key\n",
     "status: read\t\nupvotes: 3\t\n",
     "title: [what?]\n",
+    "tags: [b:?]\n",
     "title: T\nstatus: read\nstatus: unread\n",
 ]
 
