@@ -161,17 +161,41 @@ def documents_of(keys, text):
                      st.lists(text, max_size=2)).map(lambda p: {**p[0], "sources": p[1]})
 
 
-@settings(max_examples=1000)
-@given(documents_of(keys, scalar_ish))
-@example({"organization": "ON", "a": "1:30", "b": "12:30:00", "c": "0x1F", "d": ".inf"})
+documents = documents_of(keys, scalar_ish)
+# Characters the direct writer handles itself, so most documents take its path.
+page_like = documents_of(st.sampled_from(["title", "date", "a-b", "_x", "abstract"]),
+                         st.lists(st.sampled_from(["a", "B", "1", " ", "-", ":", "'", "#",
+                                                   ",", "[", "é", "\n", "x" * 40, "no"]),
+                                  max_size=8).map("".join))
+
+
+@settings(max_examples=1500)
+@given(documents | page_like.map(lambda d: {**d, "tags": []}))
+@example({"organization": "ON", "a": "1:30", "b": "12:30:00", "c": "0x1F", "d": ".inf",
+          "tags": []})
 def test_writer_writes_what_pyyaml_writes_and_reads_back(data):
+    writes_as_pyyaml(data)
+
+
+@settings(max_examples=500)
+@given(scalar_ish, st.sampled_from(["flow", "block", "nested"]))
+def test_direct_writer_quotes_each_string_as_pyyaml_does(text, where):
+    data = {"flow": {"a": [text], "b": []}, "block": {"a": text, "b": []},
+            "nested": {"a": {"b": text, "c": []}}}[where]
     writes_as_pyyaml(data)
 
 
 def test_new_pages_write_what_pyyaml_writes(imported):
     for path in (imported / "content" / "papers").glob("*.md"):
         meta = pages.read_page(path)[1]
-        assert frontmatter.dump(meta) == stock_dump(meta), path.name
+        assert frontmatter._direct(meta) == stock_dump(meta), path.name  # and directly
+
+
+@settings(max_examples=2000)
+@given(st.from_regex(r"(0b|0x)?[0-9a-f_.x-]{0,14}", fullmatch=True))
+def test_hashes_taken_for_strings_are_strings_to_yaml(text):
+    if frontmatter._HASH.match(text):
+        assert frontmatter._plain_tag(text) == "tag:yaml.org,2002:str"
 
 
 @settings(max_examples=300)
