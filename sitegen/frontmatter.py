@@ -86,17 +86,24 @@ class Loader(_Resolve, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
             return _SLOW  # an alias: shared (maybe recursive) objects are PyYAML's business
         seen.add(id(node))
         if tag == _SEQ and kind is SequenceNode:
-            items = [self._plain(item, seen) for item in node.value]
+            items = [item.value if item.tag == _STR and type(item) is ScalarNode
+                     else self._plain(item, seen) for item in node.value]
             return _SLOW if _SLOW in items else items  # `in` compares by identity first
         if tag != _MAP or kind is not MappingNode:
             return _SLOW
         data = {}
-        for key_node, value_node in node.value:
-            if key_node.tag not in (_STR, _INT, _BOOL, _NULL, _DATE, _FLOAT):
+        for key_node, value_node in node.value:  # strings inline: most nodes of a page
+            if key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif key_node.tag in _SCALARS:
+                key = self._plain(key_node, seen)
+            else:
                 return _SLOW  # merge keys (<<), `=`, collections as keys, explicit tags
-            key = self._plain(key_node, seen)
+            if value_node.tag == _STR and type(value_node) is ScalarNode:
+                data[key] = value_node.value
+                continue
             value = self._plain(value_node, seen)
-            if key is _SLOW or value is _SLOW:
+            if value is _SLOW:
                 return _SLOW
             data[key] = value
         return data
@@ -108,10 +115,28 @@ class Loader(_Resolve, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
             raise _unreadable(node, exc) from None
 
     def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag in (_INT, _DATE) and len(node.value) <= 10:
+            return _typed(self, node.tag, node.value, node)  # dates and counts repeat
         try:
             return self.yaml_constructors[node.tag](self, node)
         except (ArithmeticError, LookupError, ValueError, TypeError) as exc:
             raise _unreadable(node, exc) from None
+
+
+_TYPED: dict[tuple[str, str], Any] = {}
+
+
+def _typed(loader: Loader, tag: str, value: str, node: ScalarNode) -> Any:
+    """An int or date (immutable, so shared safely) as PyYAML makes it, made once."""
+    made = _TYPED.get((tag, value), _SLOW)
+    if made is _SLOW:
+        try:
+            made = loader.yaml_constructors[tag](loader, node)
+        except (ArithmeticError, LookupError, ValueError, TypeError) as exc:
+            raise _unreadable(node, exc) from None
+        if len(_TYPED) < 1 << 14:
+            _TYPED[tag, value] = made
+    return made
 
 
 _KINDS = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "boolean"}
