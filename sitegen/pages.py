@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import re
@@ -57,21 +56,26 @@ def front_matter(text: str) -> tuple[str, int] | None:
 # ---------------------------------------------------------------- reading
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
-    """Return (front matter, body, line where the body starts)."""
+    """Return (front matter, body, line where the body starts). Lines count from the file's
+    first line, the opening `---`."""
     text = text.lstrip("\ufeff")
     found = front_matter(text)
     if not found:
         return {}, text, 1
     head, end = found
     try:
-        meta = frontmatter.parse(head)
-        if meta is None:  # not in the subset sitegen writes: the full YAML parser decides
-            meta = yaml.load(head, Loader=_Loader) or {}
+        meta = frontmatter.load(head) if head.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid YAML"
         raise SourceError(path, f"front matter: {problem} (fix the YAML)", line) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # A value PyYAML cannot make (`!!int abc`, a list nested thousands deep).
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(path, f"front matter: {problem} (fix the YAML)", 2) from None
+    if meta is None:
+        meta = {}
     if not isinstance(meta, dict):
         raise SourceError(path, "front matter must be a mapping of keys to values", 2)
     body_line = text.count("\n", 0, end) + 1
@@ -204,38 +208,29 @@ def parse_page(path: Path, raw: bytes) -> tuple[Paper, dict[str, Any]]:
         raise SourceError(path, f"not UTF-8 (byte {exc.start}); save the page as UTF-8") from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    meta, body, _ = split_front_matter(text, path)
-    return paper_from_meta(path.stem, meta, body, path), meta
+    meta, body, body_line = split_front_matter(text, path)
+    try:
+        return paper_from_meta(path.stem, meta, body, path), meta
+    except SourceError as exc:
+        if exc.line is not None:
+            raise
+        raise SourceError(path, exc.message, _key_line(text, exc.message, body_line)) from None
+
+
+def _key_line(text: str, message: str, body_line: int) -> int | None:
+    """The line of the front-matter key a message starts with (`upvotes: ...`)."""
+    key = re.match(r"(\w+):", message)
+    if not key:
+        return None
+    lines = text.lstrip("\ufeff").split("\n")[:body_line - 1]
+    found = [n for n, line in enumerate(lines, 1) if re.match(rf"{key.group(1)}\s*:", line)]
+    return found[-1] if found else None  # YAML keeps a repeated key's last value
 
 
 # ---------------------------------------------------------------- writing
 
-# libyaml's C loader and dumper when present: several times faster on thousands of pages.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    pass
-
-
-def _represent_str(dumper: yaml.BaseDumper, value: str) -> yaml.Node:
-    # Long or multi-line text as a literal block, so abstracts stay easy to edit by hand.
-    style = "|" if frontmatter.wants_literal(value) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def _yaml(data: dict[str, Any]) -> str:
-    # The direct writer covers pages as the importer writes them, PyYAML everything else.
-    fast = frontmatter.dump(data)
-    return fast if fast is not None else _pyyaml(data)
-
-
-def _pyyaml(data: dict[str, Any]) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     width=10**9, default_flow_style=None)
+    return frontmatter.dump(data)
 
 
 def fingerprint(value: Any) -> str:
@@ -322,6 +317,23 @@ def _render(meta: dict[str, Any], notes: str) -> str:
     return "---\n" + _yaml(meta) + "---\n" + (body + "\n" if body else "")
 
 
+_TEMP = re.compile(r"\..+\.md\.[a-z0-9_]{8}\.tmp")  # what atomic_write's mkstemp names
+
+
+def remove_stale_temp_files(folder: Path, before: float) -> list[Path]:
+    """Remove atomic_write's temporary files in `folder` last modified before `before` (a
+    time.time()): left by a run that was killed mid-write, never a page. Returns them."""
+    removed = []
+    for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+        try:
+            if _TEMP.fullmatch(path.name) and path.stat().st_mtime < before:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # another process's, just renamed into place
+            continue
+    return removed
+
+
 def atomic_write(path: Path, data: str | bytes, durable: bool = True) -> None:
     """Write via a temporary file and rename: a crash leaves the old file or the new one.
 
@@ -405,7 +417,8 @@ def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
         if untouched:
             changes[name] = theirs
     tags = _merge_tags(current.tags, record.get("tags"), imported.tags)
-    if tags != current.tags:
+    # `tags: []` says untagged as well as `[untagged]` does: it stays as the curator wrote it.
+    if tags != current.tags and not (tags == (UNTAGGED,) and not current.tags):
         changes["tags"] = tags
     sources = tuple(dict.fromkeys((*current.sources, *imported.sources)))
     if sources != current.sources:
@@ -431,33 +444,20 @@ def importer_owns(current: Paper, meta: dict[str, Any], name: str) -> bool:
 
 
 def set_keys(text: str, values: dict[str, Any]) -> str:
-    """Set front-matter keys in place with ruamel.yaml's round trip, so the curator's
-    comments, key order and quoting survive; new keys go before `imported:`."""
-    from ruamel.yaml import YAML  # only pages that change pay for the round-trip parser
-
-    text = text.lstrip("\ufeff")
+    """Set front-matter keys in place: only the changed values' text is rewritten, so the
+    curator's comments, layout, quoting, line endings and byte-order mark survive; new keys
+    go before `imported:`."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    opening = _OPEN.match(text)
     found = front_matter(text)
-    head, body = (found[0], text[found[1]:]) if found else ("", text)
-    rt = YAML()
-    rt.width = 10**9
-    rt.preserve_quotes = True
-    rt.indent(mapping=2, sequence=2, offset=0)
-    data = rt.load(head) if head.strip() else None
-    if data is None:
-        from ruamel.yaml.comments import CommentedMap
-
-        data = CommentedMap()
-    for key, value in values.items():
-        if key in data:
-            data[key] = value
-        else:
-            at = list(data).index(IMPORTED) if IMPORTED in data else len(data)
-            data.insert(at, key, value)
-    if IMPORTED in data and list(data)[-1] != IMPORTED:
-        data.move_to_end(IMPORTED)
-    out = io.StringIO()
-    rt.dump(data, out)
-    return "---\n" + out.getvalue() + "---\n" + body
+    if opening and found:
+        head, start = found[0], opening.end()
+        return bom + text[:start] + frontmatter.update(head, values, IMPORTED) + text[
+            start + len(head):]
+    newline = "\r\n" if "\r\n" in text else "\n"
+    head = frontmatter.update("", values, IMPORTED)
+    return f"{bom}---{newline}{head}---{newline}{text}"
 
 
 _set_keys = set_keys  # the name the reference update in tests/test_pages.py uses

@@ -10,6 +10,17 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are reproducible: the same examples on every run and machine, so CI passes
+# or fails on the code, never on luck; a failure prints the blob to replay it with
+# @reproduce_failure. No deadline: the machine may be shared and slow. Set
+# HYPOTHESIS_PROFILE=explore to search with fresh random examples (and pin what it finds
+# with @example).
+settings.register_profile("sitegen", derandomize=True, deadline=None, print_blob=True,
+                          database=None)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "sitegen"))
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_DUMPS = REPO / "content" / "dumps"

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen import pages
 from sitegen.errors import SourceError
 from sitegen.model import Paper
+from tests import test_importer
 
 TRICKY = ["No", "null", "2024-01-01", "123", "- dash", ": colon", "# hash", "'quote", '"dq"',
           "<script>alert(1)</script>", "trailing space ", " leading", "tab\there",
@@ -241,3 +249,192 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 def test_front_matter_is_found_where_the_regex_finds_it(text):
     match = _FRONT.match(text)
     assert pages.front_matter(text) == ((match.group(1), match.end()) if match else None)
+
+
+# ---------------------------------------------------------------- through the importer and CLI
+
+OGEN = test_importer.OGEN
+
+
+def sitegen(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sitegen", *args], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+
+
+def ogen_page(root: Path) -> Path:
+    return root / "content" / "papers" / f"{OGEN}.md"
+
+
+def changed_lines(old: str, new: str) -> list[str]:
+    return [line for line in difflib.ndiff(old.splitlines(), new.splitlines())
+            if line[:1] in "+-"]
+
+
+# What a newer dump of the paper may change: its upvotes, its sources, their fingerprint.
+_MAY_CHANGE = re.compile(r"[+-] (upvotes:|sources:|\s*- 004_newer\.txt|  upvotes: \w{12}$)")
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+LAYOUTS = {  # a curator's reshaping of a page, as (edit of the page text, what must remain)
+    "indented block list": (lambda t: re.sub(r"\ntags: \[(.*)\]\n", lambda m: "\ntags:\n" + "".join(
+        f"    - {tag}\n" for tag in m.group(1).split(", ")), t, count=1), "\ntags:\n    - "),
+    "folded title": (lambda t: t.replace("title: Overcoming the Pitfalls of ",
+                                         "title: >-\n  Overcoming the Pitfalls\n  of ", 1),
+                     "title: >-\n  Overcoming the Pitfalls\n  of "),
+    "flow lists": (lambda t: t, "\nsources: [001_"),
+    "block sources": (lambda t: re.sub(r"\nsources: \[(.*)\]\n", lambda m: "\nsources:\n" + "".join(
+        f"  - {s}\n" for s in m.group(1).split(", ")), t, count=1), "\nsources:\n  - 001_"),
+    "imported moved up": (lambda t: re.sub(r"\A---\n((?:.*\n)*?)(imported:\n(?:  .*\n)+)",
+                                           r"---\n\2\1status: read\n", t),
+                          "---\nimported:\n"),
+    "comments": (lambda t: t.replace("imported:\n  key:", "imported:  # the importer's\n"
+                                     "  # do not touch\n  key:").replace(
+        "\nupvotes: 1\n", "\n# votes on the day\nupvotes: 1   # HF\n"), "  # do not touch\n"),
+    "CRLF": (_crlf, "\r\nimported:\r\n"),
+    "BOM": (lambda t: "\ufeff" + t, "\ufeff---\n"),
+    "BOM and CRLF": (lambda t: "\ufeff" + _crlf(t), "\ufeff---\r\n"),
+    "tags emptied": (lambda t: re.sub(r"\ntags: \[.*\]\n", "\ntags: []\n", t, count=1),
+                     "\ntags: []\n"),
+    "duplicate key": (lambda t: t.replace("\nupvotes: 1\n", "\nstatus: unread\nupvotes: 1\n"
+                                          "status:\tread\n"), "status:\tread\n"),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_updates_keep_the_curators_layout(imported, layout):
+    """A re-import with nothing new changes no byte of a reshaped page; one that brings new
+    upvotes changes those lines only."""
+    reshape, kept = LAYOUTS[layout]
+    path = ogen_page(imported)
+    path.write_bytes(reshape(path.read_text(encoding="utf-8")).encode("utf-8"))
+    before = path.read_bytes()
+    assert kept.encode("utf-8") in before  # the reshaping took place
+    test_importer.run(imported)
+    assert path.read_bytes() == before
+
+    test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
+    assert test_importer.run(imported).written == 1
+    after = path.read_bytes()
+    assert kept.encode("utf-8") in after
+    assert after.count(b"\r\n") == after.count(b"\n") or b"\r\n" not in before
+    changed = changed_lines(before.decode("utf-8"), after.decode("utf-8"))
+    assert changed and all(_MAY_CHANGE.match(line) for line in changed), changed
+    paper, meta = pages.read_page(path)
+    assert paper.upvotes == 12 and "004_newer.txt" in paper.sources
+    assert meta == yaml.load(pages.front_matter(after.decode("utf-8").lstrip("\ufeff").replace(
+        "\r\n", "\n"))[0], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+RETYPED = ["ON", "Yes", "1:30", "12:30:00", "null", "~", "0x1F", "1e3", ".inf", "2024-01-02"]
+
+
+@pytest.mark.parametrize("organization", RETYPED)
+def test_strings_yaml_would_retype_keep_their_type_on_update(imported, organization):
+    """An organisation arriving as `ON` in a later dump is written so that it reads back
+    as the string `ON`: its fingerprint matches, so a later dump's organisation replaces it."""
+    path = ogen_page(imported)
+
+    def dump_with(org: str, upvotes: int) -> str:
+        text = test_importer.newer_ogen_dump(upvotes)
+        return text.replace("  • 4 authors", f"  • 4 authors\n  • {org}")
+
+    test_importer.add_dump(imported, "004_newer.txt", dump_with(organization, 12))
+    assert test_importer.run(imported).written == 1
+    assert pages.read_page(path)[0].organization == organization
+    before = path.read_bytes()
+    assert test_importer.run(imported).written == 0 and path.read_bytes() == before
+    test_importer.add_dump(imported, "005_newest.txt", dump_with("Other Lab", 13))
+    test_importer.run(imported)
+    assert pages.read_page(path)[0].organization == "Other Lab"
+
+
+def test_a_key_twice_in_a_page_does_not_stop_later_imports(imported):
+    """What PyYAML reads, the update reads: `status:` twice (and libyaml's `status:<TAB>`)
+    made every import that updated the paper stop with ruamel's DuplicateKeyError."""
+    path = ogen_page(imported)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "\nupvotes: 1\n", "\nstatus: unread\nupvotes: 1\nstatus: skimmed\nstatus:\tread\n"),
+        encoding="utf-8")
+    test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
+    result = sitegen(imported, "import")
+    assert result.returncode == 0 and "error" not in result.stderr, result.stderr
+    paper = pages.read_page(path)[0]
+    assert (paper.upvotes, paper.status) == (12, "read")
+    assert "status: unread\nupvotes: 12\nstatus: skimmed\nstatus:\tread\n" in path.read_text()
+
+
+BAD_PAGES = {  # page text, the line of the problem (the `---` line is line 1), message
+    "impossible date": ("---\ntitle: T\nupvotes: 1\ndate: 2024-02-30\n---\nBody\n", 4,
+                        "front matter: '2024-02-30' is not a valid date"),
+    "impossible date, BOM and CRLF": (
+        "\ufeff---\r\ntitle: T\r\nupvotes: 1\r\ndate: 2024-02-30\r\n---\r\nBody\r\n", 4,
+        "front matter: '2024-02-30' is not a valid date"),
+    "YAML error": ("---\ntitle: T\nupvotes: 1\nstatus: read\n  oops: x\n---\n", 5,
+                   "front matter: mapping values are not allowed"),
+    "not a number": ("---\ntitle: T\n\nupvotes: many\n---\nupvotes: 3\n", 4,
+                     "upvotes: expected a whole number"),
+    "empty explicit int": ("---\ntitle: T\nrating: !!int\n---\n", 3,
+                           "front matter: '' is not a valid whole number"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_PAGES))
+def test_page_errors_are_one_line_naming_file_and_line(project, case):
+    text, line, message = BAD_PAGES[case]
+    (project / "content" / "papers" / "bad-page.md").write_bytes(text.encode("utf-8"))
+    result = sitegen(project, "import")
+    assert result.returncode == 0, result.stderr
+    warnings = [w for w in result.stderr.splitlines() if "bad-page.md" in w]
+    assert len(warnings) == 1 and f"bad-page.md:{line}: {message}" in warnings[0], warnings
+    assert "page not updated" in warnings[0]
+    result = sitegen(project, "build")
+    assert result.returncode == 2 and "internal error" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: content/papers/bad-page.md:{line}: {message}"), result.stderr
+
+
+def test_temporary_files_left_by_a_killed_import_are_removed(imported):
+    """Only atomic_write's own temporary files, only those older than the import."""
+    papers = imported / "content" / "papers"
+    stale = papers / f".{OGEN}.md.k1ll3d_x.tmp"
+    other_run = papers / f".{OGEN}.md.abcd1234.tmp"  # newer than this run: not ours to take
+    mine = [papers / ".notes.tmp", papers / "draft.md.tmp", papers / f".{OGEN}.md.short.tmp"]
+    for path in (stale, other_run, *mine):
+        path.write_text("---\ntitle: half-written\n", encoding="utf-8")
+    os.utime(stale, (time.time() - 3600,) * 2)
+    os.utime(other_run, (time.time() + 3600,) * 2)
+    pages_before = {p.name: p.read_bytes() for p in papers.glob("*.md")}
+    result = sitegen(imported, "import")
+    assert result.returncode == 0 and "; 0 warnings" in result.stderr, result.stderr
+    assert not stale.exists() and other_run.exists() and all(p.exists() for p in mine)
+    assert {p.name: p.read_bytes() for p in papers.glob("*.md")} == pages_before
+    result = sitegen(imported, "build")  # the page loader never takes one for a page
+    assert result.returncode == 0 and f" {len(pages_before)} paper," in result.stderr
+
+
+def test_the_new_reviews_git_ignores_temporary_files(tmp_path):
+    assert sitegen(tmp_path, "new", "review").returncode == 0
+    site = tmp_path / "review"
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    names = [f"content/papers/.{OGEN}.md.k1ll3d_x.tmp", f"content/papers/{OGEN}.md"]
+    ignored = subprocess.run(["git", "check-ignore", *names], cwd=site, capture_output=True,
+                             text=True).stdout.split()
+    assert ignored == names[:1]
+
+
+def test_a_deleted_page_comes_back_with_the_next_import_and_hidden_stays_hidden(imported):
+    """As the README says: deleting a page is undone by the next import (its dump still
+    holds the paper); `hidden: true` keeps the paper out of the site for good."""
+    path = ogen_page(imported)
+    path.unlink()
+    assert sitegen(imported, "import").returncode == 0
+    assert pages.read_page(path)[0].title == test_importer.OGEN_TITLE
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\nhidden: true\n", 1),
+                    encoding="utf-8")
+    test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
+    assert sitegen(imported, "import").returncode == 0
+    paper = pages.read_page(path)[0]
+    assert paper.hidden and paper.upvotes == 12
