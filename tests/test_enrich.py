@@ -106,8 +106,8 @@ def test_exact_title_matches_gain_id_and_names_and_nothing_else_changes(imported
     after = snapshot(papers)
     assert {n for n in after if after[n] != before[n]} == {f"{OGEN}.md", f"{SHARPNESS}.md"}
     old, new = before[f"{OGEN}.md"].decode(), after[f"{OGEN}.md"].decode()
-    assert new == old.replace("\nauthors: 4\n", "\nauthors:\n- Yuhang Zang\n- Hanlin Goh\n"
-                              "- Josh Susskind\n- Chen Huang\n").replace(
+    assert new == old.replace("\nauthors: 4\n", "\nauthors: [Yuhang Zang, Hanlin Goh, "
+                              "Josh Susskind, Chen Huang]\n").replace(
         "\nimported:\n", "\narxiv: '2401.15914'\nimported:\n")  # what git diff shows
     paper, _ = pages.read_page(papers / f"{OGEN}.md")
     assert (paper.arxiv, list(paper.authors)) == ("2401.15914", OGEN_NAMES)

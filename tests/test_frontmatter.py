@@ -214,7 +214,7 @@ def test_generated_pages_read_back_as_written(title, abstract, org, tags, upvote
 
 PAGE = pages.new_page(Paper(
     slug="p", title="A Title", abstract="First line.\n\nSecond paragraph " + "x" * 100,
-    date=dt.date(2024, 1, 2), upvotes=3, authors=4, organization="Org",
+    date=dt.date(2024, 1, 2), upvotes=3, author_count=4, organization="Org",
     links=("https://a.org",), sources=("000.txt",), tags=("alpha", "beta")))
 
 # How curators reshape a page (each replaces text of the page as the importer wrote it).
