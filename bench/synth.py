@@ -76,7 +76,7 @@ def _made_up_word(rng: random.Random) -> str:
 
 def write_pages(papers_dir: Path, papers: list[Paper]) -> None:
     """Write papers as content/papers/<slug>.md, as the importer would."""
-    from sitegen.pages import new_page
+    from sitegen.paper_files import new_page
 
     papers_dir.mkdir(parents=True, exist_ok=True)
     for paper in papers:

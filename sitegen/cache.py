@@ -222,7 +222,7 @@ class PageStore:
 
     def read(self, path: Path) -> tuple[Any, dict, bytes, str]:
         """(paper, front matter, raw bytes, content hash); raises SourceError on a bad page."""
-        from sitegen.pages import parse_page
+        from sitegen.paper_files import parse_page
 
         raw = path.read_bytes()
         key = (path.name, digest(raw))

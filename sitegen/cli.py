@@ -253,7 +253,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _explain_tags(config: Config, paper: str) -> int:
     from sitegen.config import resolve
-    from sitegen.pages import read_page
+    from sitegen.paper_files import read_page
     from sitegen.tagging import MOST, STRONG, Tagger
 
     path = Path(paper)

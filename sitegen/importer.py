@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.dumps import DumpResult, Problem, read_dump
@@ -91,11 +91,11 @@ def import_dumps(config: Config, cache: BuildCache | None = None) -> ImportRepor
 def _import(config: Config, cache: BuildCache) -> ImportReport:
     store = PageStore(cache)
     papers_dir = resolve(config, config.papers_dir)
-    pages.remove_stale_temp_files(papers_dir, time.time())  # left by a killed import
+    paper_files.remove_stale_temp_files(papers_dir, time.time())  # left by a killed import
     dumps = [(path, path.read_bytes()) for path in dump_files(resolve(config, config.dumps_dir))]
     page_files = _page_files(papers_dir)
     state = {
-        "settings": pages.fingerprint([config.taxonomy, sorted(
+        "settings": paper_files.fingerprint([config.taxonomy, sorted(
             (k, str(v.captured)) for k, v in config.dumps.items())]),
         "dumps": {path.name: digest(raw) for path, raw in dumps},
     }
@@ -134,7 +134,7 @@ def _import(config: Config, cache: BuildCache) -> ImportReport:
         imported, fields = paper.ready or _ready(paper.merged, tagger)
         if page:
             path, current, meta, text = page
-            values = pages.update_values(current, meta, imported, fields)  # reads no slug
+            values = paper_files.update_values(current, meta, imported, fields)  # reads no slug
             if values is None:
                 report.unchanged += 1
                 continue
@@ -147,7 +147,7 @@ def _import(config: Config, cache: BuildCache) -> ImportReport:
             slug = _unique_slug(base, taken)
             taken.add(slug.lower())
             imported = replace(imported, slug=slug)
-            new_text, meta = pages.new_page_with_meta(imported, paper.key, fields)
+            new_text, meta = paper_files.new_page_with_meta(imported, paper.key, fields)
             summaries[paper.seen[0]].new += 1
             plan.append(Write(papers_dir / f"{slug}.md", new_text, paper=imported, meta=meta))
         report.written += 1
@@ -201,7 +201,7 @@ def _incoming(config: Config, cache: BuildCache, dumps: list[tuple[Path, bytes]]
 
 def _ready(paper: Merged, tagger: Tagger) -> tuple[Paper, dict]:
     imported = _to_paper(paper, tagger)
-    return imported, pages.import_fingerprints(imported)
+    return imported, paper_files.import_fingerprints(imported)
 
 
 class Write(NamedTuple):
@@ -221,10 +221,10 @@ def _write(plan: list[Write], store: PageStore) -> dict[str, str]:
     written: dict[str, str] = {}
     for step in plan:
         if step.values is not None:
-            pages.atomic_write(step.path, pages.set_keys(step.text, step.values))
+            paper_files.atomic_write(step.path, paper_files.set_keys(step.text, step.values))
             written[step.path.name] = store.read(step.path)[3]
         else:
-            pages.atomic_write(step.path, step.text, durable=False)  # nothing old to protect
+            paper_files.atomic_write(step.path, step.text, durable=False)  # nothing old to protect
             store.remember(step.path, step.text, step.paper, step.meta)
             written[step.path.name] = digest(step.text.encode("utf-8"))
     return written
@@ -296,7 +296,7 @@ def _existing_pages(page_files: list[Path], store: PageStore):
                                     f"{getattr(exc, 'message', exc)}; page not updated "
                                     "by this import"))
             continue
-        key = pages.page_key(paper, meta)
+        key = paper_files.page_key(paper, meta)
         if key in existing:
             problems.append(Problem(str(path), None, (
                 f"same paper as {existing[key][0].name}; only that page is updated "

@@ -17,7 +17,7 @@ from sitegen.cache import PageStore
 from sitegen.config import Config, resolve
 from sitegen.errors import SitegenError, SourceError, shown
 from sitegen.model import Page, Paper, Site, Tag, slugify
-from sitegen.pages import read_page, split_front_matter
+from sitegen.paper_files import read_page, split_front_matter
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import pytest
 
 from sitegen.build import build_site
 from sitegen.config import load_config
-from sitegen.pages import read_page
+from sitegen.paper_files import read_page
 from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 
 from sitegen import charts
 from sitegen.model import Paper, slugify
-from sitegen.pages import read_page
+from sitegen.paper_files import read_page
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "/sub/path/"

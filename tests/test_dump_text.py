@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sitegen.config import load_config
 from sitegen.importer import import_dumps
 from sitegen.model import WINDOWS_DEVICES, Paper, slugify
-from sitegen.pages import new_page
+from sitegen.paper_files import new_page
 
 FLAT = "000_58fe2e8e9ad99316.txt"
 CARDS_META = "003_2e1a8a6ed9af9c8c.txt"

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from sitegen import enrich as enrich_module
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.config import load_config
 from sitegen.enrich import Searcher, enrich
 from sitegen.errors import SitegenError
@@ -109,7 +109,7 @@ def test_exact_title_matches_gain_id_and_names_and_nothing_else_changes(imported
     assert new == old.replace("\nauthors: 4\n", "\nauthors: [Yuhang Zang, Hanlin Goh, "
                               "Josh Susskind, Chen Huang]\n").replace(
         "\nimported:\n", "\narxiv: '2401.15914'\nimported:\n")  # what git diff shows
-    paper, _ = pages.read_page(papers / f"{OGEN}.md")
+    paper, _ = paper_files.read_page(papers / f"{OGEN}.md")
     assert (paper.arxiv, list(paper.authors)) == ("2401.15914", OGEN_NAMES)
 
     asked = len(hub.hits)
@@ -125,7 +125,7 @@ def test_curator_values_are_never_replaced(imported, hub, quick):
     path.write_text(path.read_text().replace("\nauthors: 4\n", "\nauthors: [Me Myself]\n"))
     hub.routes[OGEN_TITLE] = [(200, {}, [result("2401.15914", OGEN_TITLE, OGEN_NAMES)])]
     run(imported, hub)
-    paper, _ = pages.read_page(path)
+    paper, _ = paper_files.read_page(path)
     assert (paper.arxiv, paper.authors) == ("2401.15914", ("Me Myself",))
 
 
@@ -160,7 +160,7 @@ def small_review(project: Path) -> Path:
         dump.unlink()
     for slug, title in (("ogen", OGEN_TITLE), ("other", "A Paper Nobody Indexed")):
         (project / "content" / "papers" / f"{slug}.md").write_text(
-            pages.new_page(Paper(slug, title, "Abstract.", author_count=4, tags=("t",))))
+            paper_files.new_page(Paper(slug, title, "Abstract.", author_count=4, tags=("t",))))
     return project
 
 
@@ -181,7 +181,7 @@ def test_command_writes_matches_and_reports_the_rest(project, hub):
     assert any(ln.startswith("warning: content/papers/other.md: no result with this exact "
                              "title among 0") for ln in lines)
     assert lines[-1].startswith("2 papers without an id looked up (2 asked, 0 from the cache)")
-    assert pages.read_page(root / "content/papers/ogen.md")[0].arxiv == "2401.15914"
+    assert paper_files.read_page(root / "content/papers/ogen.md")[0].arxiv == "2401.15914"
 
 
 def test_network_error_is_one_line_exit_2_and_nothing_written(project):

@@ -19,7 +19,7 @@ from sitegen import bibtex, exports
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper, slugify
-from sitegen.pages import new_page, read_page
+from sitegen.paper_files import new_page, read_page
 from sitegen.text import MONTHS
 from sitegen.urls import code_links
 

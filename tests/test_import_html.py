@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.config import load_config
 from sitegen.dumps import read_dump
 from sitegen.importer import import_dumps
@@ -74,16 +74,16 @@ def test_a_saved_page_and_the_text_dumps_give_one_page_per_paper(project):
     report = run(project)
     assert report.problems == []
     assert report.papers == 238 and len(before) + 1 == len(list(papers.iterdir()))
-    ogen, meta = pages.read_page(papers / f"{OGEN}.md")
+    ogen, meta = paper_files.read_page(papers / f"{OGEN}.md")
     assert ogen.arxiv == "2401.15914"
     assert ogen.authors == ("Yuhang Zang", "Hanlin Goh", "Josh Susskind", "Chen Huang")
     assert ogen.sources[-1] == "005_daily.html" and ogen.notes == ""
-    sharp, _ = pages.read_page(papers / f"{SHARPNESS}.md")
+    sharp, _ = paper_files.read_page(papers / f"{SHARPNESS}.md")
     assert (sharp.arxiv, sharp.author_count) == ("2302.07011", 2)
     assert sharp.links == ("https://github.com/tml-epfl/sharpness-vs-generalization",)
     # the hard-wrapped summary is the same abstract: the text dump's stays as it was
     assert ogen.abstract == example_paper(OGEN).abstract
-    new, _ = pages.read_page(papers / "grokking-at-the-edge-of-stability.md")
+    new, _ = paper_files.read_page(papers / "grokking-at-the-edge-of-stability.md")
     assert (new.arxiv, new.authors) == ("2509.12345", ("Ada Lovelace", "Alan Turing"))
     # only those three pages were written; a re-import changes no byte
     changed = {n for n, b in snapshot(papers).items() if before.get(n) != b}
@@ -105,8 +105,8 @@ def test_saved_page_and_text_dumps_imported_together_give_the_same_pages(project
     ours, theirs = snapshot(project / "content" / "papers"), snapshot(other / "content/papers")
     assert ours.keys() == theirs.keys()
     for name in ours:  # the same values; only `sources` order may tell the runs apart
-        assert pages.read_page(project / "content/papers" / name)[0].arxiv == \
-            pages.read_page(other / "content/papers" / name)[0].arxiv
+        assert paper_files.read_page(project / "content/papers" / name)[0].arxiv == \
+            paper_files.read_page(other / "content/papers" / name)[0].arxiv
 
 
 def test_curator_values_of_arxiv_and_authors_are_never_overwritten(project):
@@ -118,7 +118,7 @@ def test_curator_values_of_arxiv_and_authors_are_never_overwritten(project):
     path.write_text(text, encoding="utf-8")
     (project / "content" / "dumps" / "005_daily.html").write_text(saved_listing())
     run(project)
-    paper, _ = pages.read_page(path)
+    paper, _ = paper_files.read_page(path)
     assert (paper.arxiv, paper.authors) == ("2401.99999", ("Me Myself",))
     assert paper.sources[-1] == "005_daily.html"
 
@@ -132,7 +132,8 @@ def test_ids_tell_papers_of_one_title_apart(project):
     (dumps / "b.html").write_text(listing(item("2509.00002v2", "Same Title Revised")))
     report = run(project)
     assert report.papers == 2
-    found = sorted(pages.read_page(p)[0].arxiv for p in (project / "content/papers").iterdir())
+    found = sorted(paper_files.read_page(p)[0].arxiv
+                   for p in (project / "content/papers").iterdir())
     assert found == ["2509.00001", "2509.00002v2"]  # the newest dump says v2
 
 

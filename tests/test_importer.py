@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.config import load_config
 from sitegen.importer import import_dumps
 from sitegen.model import UNTAGGED
@@ -28,13 +28,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def front(path: Path) -> dict:
-    return pages.split_front_matter(path.read_text(encoding="utf-8"), path)[0]
+    return paper_files.split_front_matter(path.read_text(encoding="utf-8"), path)[0]
 
 
 def edit(path: Path, **changes) -> None:
     """Change front matter keys like a curator would, by rewriting the YAML by hand."""
     text = path.read_text(encoding="utf-8")
-    meta, body, _ = pages.split_front_matter(text, path)
+    meta, body, _ = paper_files.split_front_matter(text, path)
     for key, value in changes.items():
         if value is None:
             meta.pop(key, None)
@@ -55,10 +55,10 @@ def test_example_import_counts_and_summary(project):
 
 
 def test_paper_in_two_dumps_gets_the_richest_record(imported):
-    paper, _ = pages.read_page(imported / "content" / "papers" / f"{OGEN}.md")
+    paper, _ = paper_files.read_page(imported / "content" / "papers" / f"{OGEN}.md")
     assert paper.sources == ("001_656ca8ac3a07a669.txt", "003_2e1a8a6ed9af9c8c.txt")
     assert (paper.date, paper.upvotes, paper.author_count) == (dt.date(2024, 1, 29), 1, 4)
-    sharp, _ = pages.read_page(imported / "content" / "papers" / f"{SHARPNESS}.md")
+    sharp, _ = paper_files.read_page(imported / "content" / "papers" / f"{SHARPNESS}.md")
     assert sharp.links == ("https://github.com/tml-epfl/sharpness-vs-generalization",)
 
 
@@ -68,14 +68,14 @@ def test_every_page_is_valid_and_verbatim(imported):
     dumped = {p.title: p.abstract for d in sorted((imported / "content/dumps").iterdir())
               for p in read_dump(d).papers}
     for path in (imported / "content" / "papers").glob("*.md"):
-        paper, _ = pages.read_page(path)
+        paper, _ = paper_files.read_page(path)
         assert dumped[paper.title] == paper.abstract
         assert paper.slug.isascii() and paper.slug == path.stem
         assert paper.tags
 
 
 def test_default_taxonomy_tags_most_papers_and_no_tag_dominates(imported):
-    papers = [pages.read_page(p)[0] for p in (imported / "content" / "papers").glob("*.md")]
+    papers = [paper_files.read_page(p)[0] for p in (imported / "content" / "papers").glob("*.md")]
     untagged = sum(1 for p in papers if p.tags == (UNTAGGED,))
     assert untagged <= 0.1 * len(papers)
     counts: dict[str, int] = {}
@@ -121,7 +121,7 @@ def newer_ogen_dump(upvotes: int) -> str:
                                   "status", "hidden", "unknown_key", "rating"])
 def test_curator_edits_survive_reimport_while_new_data_arrives(imported, kind):
     path = imported / "content" / "papers" / f"{OGEN}.md"
-    original, _ = pages.read_page(path)
+    original, _ = paper_files.read_page(path)
     if kind == "notes":
         path.write_text(path.read_text(encoding="utf-8") + "\n## My notes\n\nKey *baseline*.\n",
                         encoding="utf-8")
@@ -142,7 +142,7 @@ def test_curator_edits_survive_reimport_while_new_data_arrives(imported, kind):
     elif kind == "rating":
         edit(path, rating=5)
     edited_text = path.read_text(encoding="utf-8")
-    edited, edited_meta = pages.read_page(path)
+    edited, edited_meta = paper_files.read_page(path)
 
     run(imported)  # nothing new: the edit is untouched, byte for byte
     assert path.read_text(encoding="utf-8") == edited_text
@@ -150,7 +150,7 @@ def test_curator_edits_survive_reimport_while_new_data_arrives(imported, kind):
     add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=57))
     report = run(imported)
     assert report.problems == []
-    after, after_meta = pages.read_page(path)
+    after, after_meta = paper_files.read_page(path)
     assert after.upvotes == 57  # the importer still updates what the curator left alone
     assert after.sources[-1] == "004_newer.txt"
     for field in ("title", "abstract", "notes", "status", "hidden", "extra", "rating", "tags"):
@@ -162,7 +162,7 @@ def test_curator_edits_survive_reimport_while_new_data_arrives(imported, kind):
 
 def test_new_taxonomy_tags_arrive_but_curator_removals_stay(imported):
     path = imported / "content" / "papers" / f"{OGEN}.md"
-    original, _ = pages.read_page(path)
+    original, _ = paper_files.read_page(path)
     removed = original.tags[0]
     edit(path, tags=[*original.tags[1:], "favourite"])
     config = (imported / "config.yml").read_text(encoding="utf-8")
@@ -170,7 +170,7 @@ def test_new_taxonomy_tags_arrive_but_curator_removals_stay(imported):
     config = config.replace("taxonomy:\n", "taxonomy:\n  ogen-family: [OGEN, OOD]\n", 1)
     (imported / "config.yml").write_text(config, encoding="utf-8")
     run(imported)
-    after, _ = pages.read_page(path)
+    after, _ = paper_files.read_page(path)
     assert "ogen-family" in after.tags and "favourite" in after.tags
     assert removed not in after.tags
 
@@ -182,10 +182,10 @@ def test_slug_is_stable_when_title_is_edited_and_similar_titles_arrive(imported)
              "Finetuning for OOD Generalization!\nA different paper that happens to share the "
              "title; its abstract has nothing in common with the first one at all. Really.\n")
     run(imported)
-    assert path.exists() and pages.read_page(path)[0].title == "A Completely Different Title"
+    assert path.exists() and paper_files.read_page(path)[0].title == "A Completely Different Title"
     twin = imported / "content" / "papers" / f"{OGEN}-2.md"
     assert twin.exists()
-    assert pages.read_page(twin)[0].sources == ("004_similar.txt",)
+    assert paper_files.read_page(twin)[0].sources == ("004_similar.txt",)
     before = snapshot(imported / "content" / "papers")
     run(imported)
     assert snapshot(imported / "content" / "papers") == before
@@ -227,7 +227,7 @@ def test_crash_mid_import_leaves_each_page_old_or_new(imported, monkeypatch):
                 raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(pages.os, "replace", crash_on_first_page_write)
+    monkeypatch.setattr(paper_files.os, "replace", crash_on_first_page_write)
     with pytest.raises(OSError):
         run(imported)
     assert snapshot(folder) == before  # no half-written page, no temp file left
@@ -257,7 +257,7 @@ def test_cached_import_equals_a_full_import_across_changes(imported, tmp_path):
     both_ways(lambda: (imported / "config.yml").write_text(
         (imported / "config.yml").read_text(encoding="utf-8").replace(
             "taxonomy:\n", "taxonomy:\n  ogen: [OGEN, OOD]\n", 1), encoding="utf-8"))
-    assert "ogen" in pages.read_page(path)[0].tags
+    assert "ogen" in paper_files.read_page(path)[0].tags
 
 
 def test_no_change_import_uses_the_cache(imported, monkeypatch):
@@ -276,16 +276,16 @@ def test_rewritten_pages_keep_their_layout_and_read_as_pyyaml_reads_them(importe
     add_dump(imported, "004_newer.txt", newer_ogen_dump(upvotes=12))
     assert run(imported).written == 1
     text = (imported / "content" / "papers" / f"{OGEN}.md").read_text(encoding="utf-8")
-    head = pages.front_matter(text)[0]
+    head = paper_files.front_matter(text)[0]
     assert "\nsources: [" in head and "\n  tags: [" in head  # flow lists stay flow lists
     meta = yaml.load(head, Loader=yaml.SafeLoader)
-    assert pages.read_page(imported / "content" / "papers" / f"{OGEN}.md")[1] == meta
+    assert paper_files.read_page(imported / "content" / "papers" / f"{OGEN}.md")[1] == meta
     assert meta["sources"][-1] == "004_newer.txt" and meta["upvotes"] == 12
 
 
 def test_a_hand_added_tag_like_an_existing_one_is_reported(imported):
     path = imported / "content" / "papers" / f"{OGEN}.md"
-    original, _ = pages.read_page(path)
+    original, _ = paper_files.read_page(path)
     edit(path, tags=[*original.tags, "Finetuning"])  # the example's tag is fine-tuning
     problems = [str(p) for p in run(imported).problems]
     assert len(problems) == 1 and problems[0].startswith(str(path)), problems

@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.build import build_site
 from sitegen.cli import main
 from sitegen.config import load_config
@@ -43,7 +43,7 @@ def clean_build(project: Path, scratch: Path) -> dict[str, bytes]:
 def edit_front_matter(path: Path, **changes) -> None:
     import yaml
 
-    meta, body, _ = pages.split_front_matter(path.read_text(encoding="utf-8"), path)
+    meta, body, _ = paper_files.split_front_matter(path.read_text(encoding="utf-8"), path)
     meta.update(changes)
     path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
                     + "---\n" + body, encoding="utf-8")
@@ -71,7 +71,7 @@ def test_incremental_builds_equal_clean_builds_across_changes(imported, tmp_path
 
     def remove_tag():
         for path in papers.glob("*.md"):
-            paper, _ = pages.read_page(path)
+            paper, _ = paper_files.read_page(path)
             if rare in paper.tags:
                 edit_front_matter(path, tags=[t for t in paper.tags if t != rare])
 

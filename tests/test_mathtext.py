@@ -21,7 +21,7 @@ from sitegen import mathtext
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper
-from sitegen.pages import new_page, read_page
+from sitegen.paper_files import new_page, read_page
 from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from sitegen.config import load_config
 from sitegen.errors import ConfigError, SourceError
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Paper
-from sitegen.pages import new_page
+from sitegen.paper_files import new_page
 from sitegen.theme import AssetError, Assets
 from sitegen.views import PaperView, timeline
 

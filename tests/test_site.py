@@ -11,7 +11,7 @@ import pytest
 from sitegen.config import load_config
 from sitegen.errors import SourceError
 from sitegen.model import Paper
-from sitegen.pages import new_page
+from sitegen.paper_files import new_page
 from sitegen.site import load_site
 
 

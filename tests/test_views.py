@@ -19,7 +19,7 @@ from sitegen import views
 from sitegen.build import build_site
 from sitegen.config import load_config
 from sitegen.model import Paper, slugify
-from sitegen.pages import read_page
+from sitegen.paper_files import read_page
 from sitegen.site import load_site
 from sitegen.urls import code_links
 from tests.conftest import copy_example

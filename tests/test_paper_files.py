@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen import pages
+from sitegen import paper_files
 from sitegen.errors import SourceError
 from sitegen.model import Paper
 from tests import test_importer
@@ -31,8 +31,8 @@ TRICKY = ["No", "null", "2024-01-01", "123", "- dash", ": colon", "# hash", "'qu
 
 def write_read(tmp_path, paper: Paper) -> Paper:
     path = tmp_path / f"{paper.slug}.md"
-    path.write_text(pages.new_page(paper), encoding="utf-8")
-    return pages.read_page(path)[0]
+    path.write_text(paper_files.new_page(paper), encoding="utf-8")
+    return paper_files.read_page(path)[0]
 
 
 @pytest.mark.parametrize("text", TRICKY)
@@ -74,14 +74,14 @@ abstract: A.
 def test_curator_fields_are_read(tmp_path):
     path = tmp_path / "p.md"
     path.write_text(CURATED, encoding="utf-8")
-    paper, _ = pages.read_page(path)
+    paper, _ = paper_files.read_page(path)
     assert (paper.arxiv, paper.authors, paper.author_count, paper.doi, paper.venue,
             paper.url) == ("2509.12340", ("Ada Lovelace", "Alan Turing"), 2, "10.1234/ab.5",
                            "ICLR 2025", "https://example.org/p")
     assert paper.extra == {}
     path.write_text(CURATED.replace("arxiv: 2509.12340", "arxiv: 'arXiv:hep-th/9901001v2'")
                     .replace("authors: [Ada Lovelace, Alan Turing]", "authors: 3"))
-    paper, _ = pages.read_page(path)
+    paper, _ = paper_files.read_page(path)
     assert (paper.arxiv, paper.authors, paper.author_count) == ("hep-th/9901001v2", (), 3)
 
 
@@ -105,32 +105,32 @@ def test_bad_curator_fields_are_one_line_errors_at_their_line(tmp_path, line, me
 
 def test_update_keeps_comments_order_and_formatting(tmp_path):
     path = tmp_path / "p.md"
-    path.write_text(pages.new_page(Paper(slug="p", title="T", abstract="A.", upvotes=1,
+    path.write_text(paper_files.new_page(Paper(slug="p", title="T", abstract="A.", upvotes=1,
                                          tags=("x",), sources=("000.txt",))), encoding="utf-8")
     text = path.read_text(encoding="utf-8").replace(
         "title: T\n", "# my comment about this paper\ntitle: T  # inline\nstatus: key\n")
     path.write_text(text + "Notes stay.\n", encoding="utf-8")
-    current, meta = pages.read_page(path)
+    current, meta = paper_files.read_page(path)
     imported = Paper(slug="p", title="T", abstract="A.", upvotes=9, tags=("x",),
                      sources=("001.txt",))
-    new = pages.update_page(current, meta, imported, path.read_text(encoding="utf-8"))
+    new = paper_files.update_page(current, meta, imported, path.read_text(encoding="utf-8"))
     assert "# my comment about this paper\ntitle: T  # inline\nstatus: key\n" in new
     assert "upvotes: 9" in new and new.endswith("---\nNotes stay.\n")
     path.write_text(new, encoding="utf-8")
-    again, meta = pages.read_page(path)
+    again, meta = paper_files.read_page(path)
     assert again.sources == ("000.txt", "001.txt")
-    assert pages.update_page(again, meta, imported, new) is None  # nothing left to change
+    assert paper_files.update_page(again, meta, imported, new) is None  # nothing left to change
 
 
 def test_hand_written_page_only_gets_empty_fields_filled(tmp_path):
     path = tmp_path / "p.md"
     path.write_text("---\ntitle: My Own Title\ntags: [mine]\n---\nBody\n", encoding="utf-8")
-    current, meta = pages.read_page(path)
+    current, meta = paper_files.read_page(path)
     imported = Paper(slug="p", title="Dump Title", abstract="From the dump.", upvotes=4,
                      tags=("auto",), sources=("000.txt",))
-    path.write_text(pages.update_page(current, meta, imported, path.read_text()),
+    path.write_text(paper_files.update_page(current, meta, imported, path.read_text()),
                     encoding="utf-8")
-    after, _ = pages.read_page(path)
+    after, _ = paper_files.read_page(path)
     assert (after.title, after.abstract, after.upvotes) == ("My Own Title", "From the dump.", 4)
     assert after.tags == ("mine",) and after.notes == "Body"
 
@@ -145,7 +145,7 @@ def test_bad_pages_raise_one_line_errors_with_file_and_line(tmp_path, text, line
     path = tmp_path / "bad.md"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SourceError) as info:
-        pages.read_page(path)
+        paper_files.read_page(path)
     error = str(info.value)
     assert error.startswith(f"{path}:{line}:" if line else f"{path}:") and message in error
     assert "\n" not in error
@@ -153,8 +153,8 @@ def test_bad_pages_raise_one_line_errors_with_file_and_line(tmp_path, text, line
 
 def test_atomic_write_leaves_no_temp_file(tmp_path):
     target = tmp_path / "a" / "b.md"
-    pages.atomic_write(target, "x")
-    pages.atomic_write(target, "y")
+    paper_files.atomic_write(target, "x")
+    paper_files.atomic_write(target, "y")
     assert target.read_text() == "y" and [p.name for p in target.parent.iterdir()] == ["b.md"]
 
 
@@ -175,39 +175,42 @@ def test_fingerprint_is_the_sha1_of_the_json(value):
         expected = hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
     except UnicodeEncodeError:  # lone surrogates: both ways must fail alike
         with pytest.raises(UnicodeEncodeError):
-            pages.fingerprint(value)
+            paper_files.fingerprint(value)
         return
-    assert pages.fingerprint(value) == expected
+    assert paper_files.fingerprint(value) == expected
 
 
 def _reference_update(current, meta, imported, text):
     """update_page as first written: every fingerprint computed, every time."""
-    record = meta.get(pages.IMPORTED) if isinstance(meta.get(pages.IMPORTED), dict) else {}
+    record = meta.get(paper_files.IMPORTED)
+    record = record if isinstance(record, dict) else {}
     changes = {}
-    for name in pages.IMPORT_FIELDS:
-        mine, theirs = pages._import_value(current, name), pages._import_value(imported, name)
+    for name in paper_files.IMPORT_FIELDS:
+        mine = paper_files._import_value(current, name)
+        theirs = paper_files._import_value(imported, name)
         if name in record:
-            untouched = pages.fingerprint(pages._field_value(current, name)) == record[name]
+            value = paper_files._field_value(current, name)
+            untouched = paper_files.fingerprint(value) == record[name]
         else:
             untouched = mine in (None, "", ())
         if untouched and theirs not in (None, "", ()) and theirs != mine:
             changes[name] = theirs
-    tags = pages._merge_tags(current.tags, record.get("tags"), imported.tags)
+    tags = paper_files._merge_tags(current.tags, record.get("tags"), imported.tags)
     if tags != current.tags:
         changes["tags"] = tags
     sources = tuple(dict.fromkeys((*current.sources, *imported.sources)))
     if sources != current.sources:
         changes["sources"] = sources
-    new_record = pages._fingerprints(imported)
+    new_record = paper_files._fingerprints(imported)
     if record.get("key"):
         new_record["key"] = record["key"]
     if not changes and new_record == record:
         return None
-    values = {name: pages._plain(value) for name, value in changes.items()}
+    values = {name: paper_files._plain(value) for name, value in changes.items()}
     if "date" in values:
         values["date"] = changes["date"]
-    values[pages.IMPORTED] = new_record
-    return pages._set_keys(text, values)
+    values[paper_files.IMPORTED] = new_record
+    return paper_files._set_keys(text, values)
 
 
 # Few values per field, so current, imported and fingerprinted values often coincide.
@@ -228,15 +231,15 @@ _PAPERS = st.builds(
 @settings(max_examples=400, deadline=None)
 @given(_PAPERS, _PAPERS, _PAPERS, st.sampled_from(["full", "partial", "none", "nokey"]))
 def test_update_page_agrees_with_the_reference(current, base, imported, record_kind):
-    record = pages._fingerprints(base, "the key")
+    record = paper_files._fingerprints(base, "the key")
     if record_kind == "partial":
         record = {k: v for i, (k, v) in enumerate(record.items()) if i % 2}
     elif record_kind == "nokey":
         del record["key"]
     record = None if record_kind == "none" else record
-    text = pages.render_page(current, record)
-    meta = pages.page_meta(current, record)
-    assert (pages.update_page(current, meta, imported, text)
+    text = paper_files.render_page(current, record)
+    meta = paper_files.page_meta(current, record)
+    assert (paper_files.update_page(current, meta, imported, text)
             == _reference_update(current, meta, imported, text))
 
 
@@ -248,7 +251,7 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
                 max_size=20).map("".join))
 def test_front_matter_is_found_where_the_regex_finds_it(text):
     match = _FRONT.match(text)
-    assert pages.front_matter(text) == ((match.group(1), match.end()) if match else None)
+    assert paper_files.front_matter(text) == ((match.group(1), match.end()) if match else None)
 
 
 # ---------------------------------------------------------------- through the importer and CLI
@@ -322,10 +325,11 @@ def test_updates_keep_the_curators_layout(imported, layout):
     assert after.count(b"\r\n") == after.count(b"\n") or b"\r\n" not in before
     changed = changed_lines(before.decode("utf-8"), after.decode("utf-8"))
     assert changed and all(_MAY_CHANGE.match(line) for line in changed), changed
-    paper, meta = pages.read_page(path)
+    paper, meta = paper_files.read_page(path)
     assert paper.upvotes == 12 and "004_newer.txt" in paper.sources
-    assert meta == yaml.load(pages.front_matter(after.decode("utf-8").lstrip("\ufeff").replace(
-        "\r\n", "\n"))[0], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    text = after.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    assert meta == yaml.load(paper_files.front_matter(text)[0],
+                             Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 RETYPED = ["ON", "Yes", "1:30", "12:30:00", "null", "~", "0x1F", "1e3", ".inf", "2024-01-02"]
@@ -343,12 +347,12 @@ def test_strings_yaml_would_retype_keep_their_type_on_update(imported, organizat
 
     test_importer.add_dump(imported, "004_newer.txt", dump_with(organization, 12))
     assert test_importer.run(imported).written == 1
-    assert pages.read_page(path)[0].organization == organization
+    assert paper_files.read_page(path)[0].organization == organization
     before = path.read_bytes()
     assert test_importer.run(imported).written == 0 and path.read_bytes() == before
     test_importer.add_dump(imported, "005_newest.txt", dump_with("Other Lab", 13))
     test_importer.run(imported)
-    assert pages.read_page(path)[0].organization == "Other Lab"
+    assert paper_files.read_page(path)[0].organization == "Other Lab"
 
 
 def test_a_key_twice_in_a_page_does_not_stop_later_imports(imported):
@@ -361,7 +365,7 @@ def test_a_key_twice_in_a_page_does_not_stop_later_imports(imported):
     test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
     result = sitegen(imported, "import")
     assert result.returncode == 0 and "error" not in result.stderr, result.stderr
-    paper = pages.read_page(path)[0]
+    paper = paper_files.read_page(path)[0]
     assert (paper.upvotes, paper.status) == (12, "read")
     assert "status: unread\nupvotes: 12\nstatus: skimmed\nstatus:\tread\n" in path.read_text()
 
@@ -431,10 +435,10 @@ def test_a_deleted_page_comes_back_with_the_next_import_and_hidden_stays_hidden(
     path = ogen_page(imported)
     path.unlink()
     assert sitegen(imported, "import").returncode == 0
-    assert pages.read_page(path)[0].title == test_importer.OGEN_TITLE
+    assert paper_files.read_page(path)[0].title == test_importer.OGEN_TITLE
     path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\nhidden: true\n", 1),
                     encoding="utf-8")
     test_importer.add_dump(imported, "004_newer.txt", test_importer.newer_ogen_dump(12))
     assert sitegen(imported, "import").returncode == 0
-    paper = pages.read_page(path)[0]
+    paper = paper_files.read_page(path)[0]
     assert paper.hidden and paper.upvotes == 12

@@ -460,7 +460,7 @@ def set_keys(text: str, values: dict[str, Any]) -> str:
     return f"{bom}---{newline}{head}---{newline}{text}"
 
 
-_set_keys = set_keys  # the name the reference update in tests/test_pages.py uses
+_set_keys = set_keys  # the name the reference update in tests/test_paper_files.py uses
 
 
 def _merge_tags(current: tuple[str, ...], base: Any, auto: tuple[str, ...]) -> tuple[str, ...]:
