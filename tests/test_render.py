@@ -80,8 +80,11 @@ def test_note_headings_nest_under_the_page_heading_without_skipping_levels():
 # ---------------------------------------------------------------- view data
 
 def _view(slug: str, date: str) -> PaperView:
-    return PaperView(slug, slug, slug, f"papers/{slug}/", date, date, None, "", "", "", (), (),
-                     (), (), MarkdownRenderer()(""), "")
+    return PaperView(
+        key=slug, slug=slug, title=slug, path=f"papers/{slug}/", date=date, date_label=date,
+        upvotes=None, authors="", authors_short="", author_links=(), organization="",
+        organization_path="", tags=(), links=(), abstract=(), sources=(),
+        notes_html=MarkdownRenderer()(""), status="")
 
 
 def test_timeline_groups_by_year_and_month_with_undated_apart():
