@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sitegen import __version__, pages
+from sitegen import __version__, paper_files
 from sitegen.config import Config, resolve
 from sitegen.errors import SitegenError, SourceError
 from sitegen.hfpages import read_item
@@ -87,7 +87,7 @@ class Searcher:
         data[self.base] = self.answers
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
         try:
-            pages.atomic_write(self.cache_file, text)
+            paper_files.atomic_write(self.cache_file, text)
         except OSError as exc:
             log.warning("%s: cannot keep the answers (%s); the next run asks again",
                         self.cache_file, exc.strerror)
@@ -171,7 +171,7 @@ def enrich(config: Config, dry_run: bool = False, api_url: str | None = None,
             if path.name.startswith("."):
                 continue
             try:
-                paper, meta = pages.read_page(path)
+                paper, meta = paper_files.read_page(path)
             except SourceError as exc:
                 report.unmatched.append((path, f"{exc.message}; not looked up"))
                 continue
@@ -192,7 +192,7 @@ def enrich(config: Config, dry_run: bool = False, api_url: str | None = None,
         searcher.save()  # what was asked is kept even when a later request failed
     if not dry_run:
         for path, text, values in plans:
-            pages.atomic_write(path, pages.set_keys(text, values))
+            paper_files.atomic_write(path, paper_files.set_keys(text, values))
             report.written += 1
     return report
 
@@ -216,7 +216,7 @@ def _match(paper: Paper, results: list[dict]) -> tuple[str, tuple[str, ...]] | s
 def _values(paper: Paper, meta: dict, arxiv: str, names: tuple[str, ...]) -> dict[str, Any]:
     """The keys to set: only where the page has nothing, or what the importer wrote."""
     values: dict[str, Any] = {"arxiv": arxiv}
-    if names and names != paper.authors and pages.importer_owns(paper, meta, "authors"):
+    if names and names != paper.authors and paper_files.importer_owns(paper, meta, "authors"):
         values["authors"] = list(names)
     return values
 

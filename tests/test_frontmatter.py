@@ -11,7 +11,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sitegen import frontmatter, pages
+from sitegen import frontmatter, paper_files
 from sitegen.model import Paper
 
 # Stock PyYAML, as sitegen used it before trimming its Python layer: the reference.
@@ -48,7 +48,7 @@ def reads_as_pyyaml(text: str) -> None:
 
 
 def head(page: str) -> str:
-    return pages.front_matter(page)[0]
+    return paper_files.front_matter(page)[0]
 
 
 # ---------------------------------------------------------------- reproducible properties
@@ -92,16 +92,16 @@ def test_pages_read_as_pyyaml_reads_them(tmp_path, text):
     try:
         expected = stock_load(text)
     except yaml.YAMLError:
-        with pytest.raises(pages.SourceError):
-            pages.read_page(path)
+        with pytest.raises(paper_files.SourceError):
+            paper_files.read_page(path)
         return
-    assert pages.read_page(path)[1] == expected
+    assert paper_files.read_page(path)[1] == expected
 
 
 def test_example_pages_read_as_pyyaml_reads_them(imported):
     for path in (imported / "content" / "papers").glob("*.md"):
         text = head(path.read_text(encoding="utf-8"))
-        assert pages.read_page(path)[1] == stock_load(text), path.name
+        assert paper_files.read_page(path)[1] == stock_load(text), path.name
 
 
 # Fragments rather than characters, so lines, indentation, keys and blocks actually occur.
@@ -187,7 +187,7 @@ def test_direct_writer_quotes_each_string_as_pyyaml_does(text, where):
 
 def test_new_pages_write_what_pyyaml_writes(imported):
     for path in (imported / "content" / "papers").glob("*.md"):
-        meta = pages.read_page(path)[1]
+        meta = paper_files.read_page(path)[1]
         assert frontmatter._direct(meta) == stock_dump(meta), path.name  # and directly
 
 
@@ -205,14 +205,14 @@ def test_hashes_taken_for_strings_are_strings_to_yaml(text):
 def test_generated_pages_read_back_as_written(title, abstract, org, tags, upvotes, date):
     paper = Paper(slug="p", title=title, abstract=abstract, organization=org or None,
                   tags=tuple(tags), upvotes=upvotes, date=date)
-    text = pages.new_page(paper)
-    assert frontmatter.load(head(text)) == pages.page_meta(
-        paper, pages._fingerprints(paper))
+    text = paper_files.new_page(paper)
+    assert frontmatter.load(head(text)) == paper_files.page_meta(
+        paper, paper_files._fingerprints(paper))
 
 
 # ---------------------------------------------------------------- updating in place
 
-PAGE = pages.new_page(Paper(
+PAGE = paper_files.new_page(Paper(
     slug="p", title="A Title", abstract="First line.\n\nSecond paragraph " + "x" * 100,
     date=dt.date(2024, 1, 2), upvotes=3, author_count=4, organization="Org",
     links=("https://a.org",), sources=("000.txt",), tags=("alpha", "beta")))
@@ -237,7 +237,7 @@ CHANGES = st.fixed_dictionaries({}, optional={
     "organization": scalar_ish, "tags": st.lists(scalar_ish, max_size=3),
     "sources": st.lists(st.sampled_from(["000.txt", "001.txt", "ON"]), min_size=1, max_size=2),
     "date": st.dates(), "abstract": scalar_ish, "authors": st.integers(1, 9),
-    pages.IMPORTED: st.dictionaries(st.sampled_from(["key", "title", "upvotes", "tags"]),
+    paper_files.IMPORTED: st.dictionaries(st.sampled_from(["key", "title", "upvotes", "tags"]),
                                     scalar_ish | st.lists(scalar_ish, max_size=2),
                                     min_size=1)})
 
@@ -258,13 +258,13 @@ def test_updates_in_place_read_back_as_meant(reshapes, values, crlf):
     before = frontmatter.load(text)
     newline = "\r\n" if crlf else "\n"
     try:
-        edited = frontmatter._edit(text, before, values, pages.IMPORTED, newline)
+        edited = frontmatter._edit(text, before, values, paper_files.IMPORTED, newline)
     except frontmatter._Unsupported:  # only a literal block ending in \u2028 (or \x85...)
         assert any(c in repr(values) for c in ("\\x85", "\\u2028", "\\u2029"))
         return
-    assert frontmatter.load(edited) == frontmatter._with(before, values, pages.IMPORTED)
+    assert frontmatter.load(edited) == frontmatter._with(before, values, paper_files.IMPORTED)
     assert ("\r\n" in edited) == crlf and ("\n" not in edited.replace("\r\n", "")) == crlf
-    assert frontmatter._edit(text, before, {}, pages.IMPORTED, newline) == text
+    assert frontmatter._edit(text, before, {}, paper_files.IMPORTED, newline) == text
 
 
 def test_an_update_the_edit_cannot_make_still_sets_the_values():
