@@ -353,7 +353,7 @@ def test_a_full_disk_during_the_import_names_the_papers_folder_and_loses_no_page
     assert sorted(after) == sorted(before)  # no temporary file left, none missing
     changed = [name for name in after if after[name] != before[name]]
     assert 0 < len(changed) <= 5
-    assert all(after[name].endswith(b"\n") and b"- methods" in after[name] for name in changed)
+    assert all(after[name].endswith(b"\n") and b"methods" in after[name] for name in changed)
 
 
 DENIED = ("Permission denied (sitegen may not write or read there: change the permissions, "
