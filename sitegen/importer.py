@@ -22,7 +22,7 @@ from sitegen import paper_files
 from sitegen.cache import BuildCache, PageStore, digest
 from sitegen.config import Config, resolve
 from sitegen.dumps import DumpResult, Problem, read_dump
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, shown
 from sitegen.hfpages import is_saved_page, read_html_dump
 from sitegen.lock import site_lock
 from sitegen.merge import Merged, merge
@@ -49,6 +49,9 @@ class DumpSummary:
 class ImportReport:
     dumps: list[DumpSummary] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Pages whose every dump is gone: removed when never edited, else kept.
+    removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
     papers: int = 0  # unique papers across all dumps
     written: int = 0
     unchanged: int = 0
@@ -104,7 +107,7 @@ def _import(config: Config, cache: BuildCache) -> ImportReport:
         state["pages"] = {path.name: digest(path.read_bytes()) for path in page_files}
         if previous["state"] == state:  # nothing changed since the last import
             report = previous["report"]
-            report.written, report.unchanged = 0, report.papers
+            report.written, report.unchanged, report.removed = 0, report.papers, []
             _log(report)
             return report
 
@@ -151,6 +154,7 @@ def _import(config: Config, cache: BuildCache) -> ImportReport:
             summaries[paper.seen[0]].new += 1
             plan.append(Write(papers_dir / f"{slug}.md", new_text, paper=imported, meta=meta))
         report.written += 1
+    _orphans(existing, {paper.key for paper in incoming.papers}, set(state["dumps"]), report)
     written = _write(plan, store)
     report.dumps = incoming.dumps
     _save_state(cache, state, written, report)
@@ -274,6 +278,12 @@ def _save_state(cache: BuildCache, state: dict, written: dict[str, str],
 def _log(report: ImportReport) -> None:
     for problem in report.problems:
         log.warning("%s", problem)
+    for path in report.removed:
+        log.info("%s: removed: every dump it came from is gone, and it was never edited",
+                 shown(path))
+    for path in report.kept:
+        log.info("%s: kept, although every dump it came from is gone, as you edited it "
+                 "(delete the page, or set hidden: true, to drop the paper)", shown(path))
     for line in report.lines():
         log.info("%s", line)
 
@@ -304,6 +314,20 @@ def _existing_pages(page_files: list[Path], store: PageStore):
             continue
         existing[key] = (path, paper, meta, raw.decode("utf-8"))
     return existing, reserved, hashes, problems
+
+
+def _orphans(existing: dict[str, tuple[Path, Paper, dict, str]], incoming: set[str],
+             dumps: set[str], report: ImportReport) -> None:
+    """Pages of papers whose every dump was deleted (the sample dump of a new review, a dump
+    taken back): one the curator never edited goes with its dumps; an edited one stays."""
+    for key, (path, paper, meta, _) in existing.items():
+        if key in incoming or not paper.sources or set(paper.sources) & dumps:
+            continue
+        if paper_files.never_edited(paper, meta):
+            path.unlink()
+            report.removed.append(path)
+        else:
+            report.kept.append(path)
 
 
 def _tag_problems(existing: dict[str, tuple[Path, Paper, dict, str]]) -> list[Problem]:

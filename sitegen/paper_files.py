@@ -434,6 +434,22 @@ def update_values(current: Paper, meta: dict[str, Any], imported: Paper,
     return values
 
 
+def never_edited(current: Paper, meta: dict[str, Any]) -> bool:
+    """Whether the page holds only what the importer wrote: every import field and the tags
+    as its fingerprints say, and nothing of the curator's (notes, status, rating, hidden,
+    doi, venue, url or any key of their own). A page without fingerprints was written by
+    hand."""
+    record = meta.get(IMPORTED)
+    if not isinstance(record, dict):
+        return False
+    if (current.notes.strip() or current.status or current.rating is not None
+            or current.hidden or current.extra or any(getattr(current, f) for f in CURATOR_FIELDS)):
+        return False
+    if sorted(set(current.tags) - {UNTAGGED}) != record.get("tags"):
+        return False
+    return all(importer_owns(current, meta, name) for name in IMPORT_FIELDS)
+
+
 def importer_owns(current: Paper, meta: dict[str, Any], name: str) -> bool:
     """Whether an import field may still be filled in by a tool: its value is what the
     importer last wrote (as update_values() decides), or empty."""

@@ -291,3 +291,27 @@ def test_a_hand_added_tag_like_an_existing_one_is_reported(imported):
     assert len(problems) == 1 and problems[0].startswith(str(path)), problems
     assert "tag 'finetuning' looks like 'fine-tuning'" in problems[0]
     assert "rename it in the 1 page(s)" in problems[0]
+
+
+def test_a_deleted_dump_takes_its_unedited_papers_with_it(imported, caplog):
+    papers = imported / "content" / "papers"
+    gone = "003_2e1a8a6ed9af9c8c.txt"
+    pages_of = {p.name: paper_files.read_page(p)[0] for p in papers.iterdir()}
+    only_there = sorted(n for n, p in pages_of.items() if p.sources == (gone,))
+    elsewhere_too = sorted(n for n, p in pages_of.items() if gone in p.sources
+                           and len(p.sources) > 1)
+    assert len(only_there) > 5 and elsewhere_too
+    edited = papers / only_there[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMy notes.\n", encoding="utf-8")
+    (imported / "content" / "dumps" / gone).unlink()
+    with caplog.at_level("INFO"):
+        report = run(imported)
+    assert sorted(p.name for p in report.removed) == only_there[1:]
+    assert [p.name for p in report.kept] == [only_there[0]]
+    assert sorted(p.name for p in papers.iterdir()) == sorted(set(pages_of) - set(only_there[1:]))
+    assert f"{only_there[1]}: removed: every dump it came from is gone" in caplog.text
+    assert f"{only_there[0]}: kept, although every dump it came from is gone" in caplog.text
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        again = run(imported)  # nothing more to remove, and nothing said again
+    assert again.removed == [] and "removed:" not in caplog.text
