@@ -17,8 +17,6 @@ from sitegen import urls
 from sitegen.mathtext import plain
 from sitegen.model import Paper
 
-_CODE_HOSTS = re.compile(r"https?://(www\.)?(github\.com|gitlab\.com)/", re.I)
-
 
 @dataclass(frozen=True)
 class Link:
@@ -45,10 +43,6 @@ def huggingface_page(arxiv: str) -> str:
 
 def doi_url(doi: str) -> str:
     return "https://doi.org/" + quote(doi, safe="/:;()._-")
-
-
-def is_code(url: str) -> bool:
-    return _CODE_HOSTS.match(url) is not None
 
 
 def searches(title: str) -> tuple[Link, ...]:
@@ -79,7 +73,7 @@ def outbound(paper: Paper) -> tuple[Link, ...]:
         url = urls.safe_link(link)
         if url is None or any(f.url == url for f in found):
             continue
-        if is_code(url):
+        if urls.is_code(url):
             found.append(Link("code", "Code", url))
         else:
             found.append(Link("project", urlsplit(url).hostname or "Project page", url))

@@ -118,7 +118,12 @@ def safe_link(url: str) -> str | None:
 
 def code_links(links: tuple[str, ...]) -> tuple[str, ...]:
     """A paper's links to source code: GitHub and GitLab repositories (safe links only)."""
-    return tuple(u for link in links if (u := safe_link(link)) and _CODE_HOSTS.match(u))
+    return tuple(u for link in links if (u := safe_link(link)) and is_code(u))
+
+
+def is_code(url: str) -> bool:
+    """A GitHub or GitLab repository."""
+    return _CODE_HOSTS.match(url) is not None
 
 
 def paper_url(slug: str, site_url: str) -> str:
