@@ -66,7 +66,10 @@ def make_review(root: Path, n: int) -> Path:
                     ignore=shutil.ignore_patterns("papers", "dumps"))
     (root / "content" / "dumps").mkdir()
     (root / "content" / "papers").mkdir()
-    shutil.copy(REPO / "config.yml", root / "config.yml")
+    # The example's settings but tag_labels, which only rename tags and which a checkout
+    # older than them (--against) would refuse.
+    config = (REPO / "config.yml").read_text(encoding="utf-8")
+    (root / "config.yml").write_text(config.split("\ntag_labels:")[0] + "\n", encoding="utf-8")
     (root / "node_modules").symlink_to(REPO / "node_modules")
     papers = synthetic_papers(n, seed=0)
     for start in range(0, n, PER_DUMP):
