@@ -50,6 +50,8 @@ class Tagger:
 
         self.untagged = (UNTAGGED,)
         self.slugs = {tag: slugify(tag) for tag in taxonomy}  # a tag's identity is its slug
+        # Each tag slug's forms, for rank(), which looks for a paper's own few tags only.
+        self.forms: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
         # Every phrase form (singular and plural) -> its tags. A paper is then tagged by
         # looking up each of its word n-grams once: cost grows with the text, not with
         # text length x number of phrases.
@@ -90,11 +92,30 @@ class Tagger:
     def rank(self, title: str, abstract: str, tags: tuple[str, ...]) -> tuple[str, ...]:
         """`tags` (slugs) strongest first, for lists that show a paper's first few. Tags its
         text does not give were added by hand: the curator's choice comes first."""
-        strength: dict[str, int] = {}
-        for tag, value in self.strengths(title, abstract).items():
-            slug = self.slugs[tag]
-            strength[slug] = strength.get(slug, 0) + value
-        return tuple(sorted(tags, key=lambda tag: (-strength.get(tag, 1 << 30), tag)))
+        if not self.forms:
+            for form, names in self.index.items():
+                for name in names:
+                    single, phrases = self.forms.setdefault(self.slugs[name], ([], []))
+                    if " " in form:  # its first word, and the form as found in joined text
+                        phrases.append((form[:form.index(" ")], f" {form} "))
+                    else:
+                        single.append(form)
+        # As strengths() counts, for these tags alone: Counter and str.count run in C, where
+        # strengths() walks every word of the text in Python (views rank every paper).
+        texts = []
+        for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
+            found = words(text)
+            texts.append((weight, Counter(found), f" {' '.join(found)} "))
+        strength = {}
+        for tag in tags:
+            single, phrases = self.forms.get(tag, ((), ()))
+            total = 0
+            for weight, counts, joined in texts:
+                total += weight * sum(counts[form] for form in single if form in counts)
+                total += weight * sum(joined.count(form) for first, form in phrases
+                                      if first in counts)
+            strength[tag] = total
+        return tuple(sorted(tags, key=lambda tag: (-(strength[tag] or 1 << 30), tag)))
 
     def explain(self, title: str, abstract: str) -> list[tuple[str, int, list[str]]]:
         """(tag, strength, ['"phrase" in the title ×2', …]) for every tag whose phrases

@@ -166,3 +166,15 @@ def test_near_duplicate_tags_differ_by_hyphens_or_a_plural_only():
             "bias": 4, "graph": 2, "graphs-and-trees": 1, "ss": 1, "s": 1}
     assert near_duplicates(uses) == [("finetuning", "fine-tuning"), ("gan", "gans"),
                                      ("llms", "llm")]
+
+
+def test_rank_orders_as_the_full_strengths_would_on_the_example():
+    config = load_config(REPO / "config.yml")
+    tagger = Tagger(config.taxonomy)
+    papers = [p for path in sorted(EXAMPLE_DUMPS.iterdir()) for p in read_dump(path).papers]
+    for paper in papers:
+        tags = (*tagger.tags(paper.title, paper.abstract), "mine")
+        strength = {tagger.slugs[t]: v for t, v in tagger.strengths(paper.title,
+                                                                    paper.abstract).items()}
+        expected = tuple(sorted(tags, key=lambda t: (-strength.get(t, 1 << 30), t)))
+        assert tagger.rank(paper.title, paper.abstract, tags) == expected, paper.title
