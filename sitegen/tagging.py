@@ -51,7 +51,7 @@ class Tagger:
         self.untagged = (UNTAGGED,)
         self.slugs = {tag: slugify(tag) for tag in taxonomy}  # a tag's identity is its slug
         # Each tag slug's forms, for rank(), which looks for a paper's own few tags only.
-        self.forms: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        self.forms: dict[str, tuple[set[str], list[tuple[str, str]]]] = {}
         # Every phrase form (singular and plural) -> its tags. A paper is then tagged by
         # looking up each of its word n-grams once: cost grows with the text, not with
         # text length x number of phrases.
@@ -95,11 +95,11 @@ class Tagger:
         if not self.forms:
             for form, names in self.index.items():
                 for name in names:
-                    single, phrases = self.forms.setdefault(self.slugs[name], ([], []))
+                    single, phrases = self.forms.setdefault(self.slugs[name], (set(), []))
                     if " " in form:  # its first word, and the form as found in joined text
                         phrases.append((form[:form.index(" ")], f" {form} "))
                     else:
-                        single.append(form)
+                        single.add(form)
         # As strengths() counts, for these tags alone: Counter and str.count run in C, where
         # strengths() walks every word of the text in Python (views rank every paper).
         texts = []
@@ -111,7 +111,7 @@ class Tagger:
             single, phrases = self.forms.get(tag, ((), ()))
             total = 0
             for weight, counts, joined in texts:
-                total += weight * sum(counts[form] for form in single if form in counts)
+                total += weight * sum(map(counts.__getitem__, counts.keys() & single))
                 total += weight * sum(joined.count(form) for first, form in phrases
                                       if first in counts)
             strength[tag] = total

@@ -183,6 +183,9 @@ class ViewData:
         self._sources: dict[str, Source] = {}  # one per dump, shared by its papers' views
         self.memo = Memo() if memo is None else memo  # this build's views by key
         self.tagger = Tagger(config.taxonomy)
+        # What every view depends on: in its citation, and the taxonomy its tags are ranked by.
+        self._settings = hashlib.blake2b(repr((config.site_url, config.taxonomy)).encode(),
+                                         digest_size=16).hexdigest()
         self.papers = {}
         for paper in site.papers:
             key = self._key(paper, config)
@@ -200,8 +203,7 @@ class ViewData:
         pages.append(self._orgs.get(slugify(paper.organization or "", fallback=""), ""))
         # repr, not pickle: a pickle differs when equal values share objects differently
         # (a page parsed now or read from the cache), which would re-render unchanged pages.
-        return hashlib.blake2b(repr((paper, names, captured, pages, config.site_url,
-                                     config.taxonomy))
+        return hashlib.blake2b(repr((paper, names, captured, pages, self._settings))
                                .encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def _paper(self, key: str, paper: Paper, config: Config, md: MarkdownRenderer,
