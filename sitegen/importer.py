@@ -319,7 +319,12 @@ def _existing_pages(page_files: list[Path], store: PageStore):
 def _orphans(existing: dict[str, tuple[Path, Paper, dict, str]], incoming: set[str],
              dumps: set[str], report: ImportReport) -> None:
     """Pages of papers whose every dump was deleted (the sample dump of a new review, a dump
-    taken back): one the curator never edited goes with its dumps; an edited one stays."""
+    taken back): one the curator never edited goes with its dumps; an edited one stays. An
+    empty dumps folder removes nothing: more likely a folder moved than a review emptied."""
+    if not dumps:
+        if existing:
+            log.info("no dumps in the dumps folder: every paper page is kept as it is")
+        return
     for key, (path, paper, meta, _) in existing.items():
         if key in incoming or not paper.sources or set(paper.sources) & dumps:
             continue

@@ -315,3 +315,12 @@ def test_a_deleted_dump_takes_its_unedited_papers_with_it(imported, caplog):
     with caplog.at_level("INFO"):
         again = run(imported)  # nothing more to remove, and nothing said again
     assert again.removed == [] and "removed:" not in caplog.text
+
+
+def test_an_emptied_dumps_folder_removes_no_page(imported):
+    papers = imported / "content" / "papers"
+    before = snapshot(papers)
+    for dump in (imported / "content" / "dumps").iterdir():
+        dump.unlink()
+    report = run(imported)
+    assert report.removed == [] and snapshot(papers) == before
