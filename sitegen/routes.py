@@ -3,6 +3,7 @@ fixed order, and the main menu. What each page shows is made in sitegen.views.""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sitegen.config import Config
 from sitegen.markup import MarkdownRenderer
 from sitegen.model import Page, Site
 from sitegen.text import plural
-from sitegen.views import ViewData, counts, summary, timeline
+from sitegen.views import ListPage, PaperView, ViewData, counts, paginate, summary, timeline
 
 HOME_TAGS = 30  # the home page's tag overview shows the most used tags; /tags/ lists all
 HOME_CHART_TAGS = 6  # the home page's chart shows the most used tags as small multiples
@@ -69,42 +70,118 @@ def page_jobs(site: Site, config: Config, md: MarkdownRenderer,
                   {"paper": paper,
                    "related": tuple(view_data.papers[s] for s in related.get(paper.slug, ())),
                    "citation": paper.citation})
-    yield Job("papers", "papers.html", urls.ALL_PAPERS, "All papers",
-              f"All {plural(len(papers), 'paper')}, as a table to sort and filter.",
-              {"table": views.table_view(site, view_data.papers)})
+    yield from _table_jobs(site, view_data, len(papers))
     new = views.new_view(site, config, view_data.papers)
+    latest = new.latest.papers if new.latest else ()
     yield Job("new", "new.html", urls.NEW, "New papers",
-              "Papers first seen in the latest dump, and what each dump added.", {"new": new})
+              "Papers first seen in the latest dump, and what each dump added.",
+              {"new": new, "papers": latest[:views.PAGE_SIZE],
+               "more": new.latest.path if len(latest) > views.PAGE_SIZE else ""})
     for dump in new.dumps:
-        yield Job("dump", "dump.html", dump.path, f"Added by {dump.source.label}",
-                  f"{plural(len(dump.papers), 'paper')} first seen in {dump.source.label}.",
-                  {"dump": dump})
+        label, count = dump.source.label, len(dump.papers)
+        for page in paginate(dump.papers, dump.path):
+            if page.path == dump.path:
+                yield Job("dump", "dump.html", dump.path, f"Added by {label}",
+                          f"{plural(count, 'paper')} first seen in {label}.",
+                          {"dump": dump.source, "latest": dump.latest, "count": count,
+                           "papers": page.items, "pager": page.pager})
+            else:
+                yield _older_job("dump", page, f"Added by {label}", dump.path,
+                                 f"first seen in {label}")
     yield Job("top", "top.html", urls.TOP, "Most upvoted",
               "The most upvoted papers, overall and per tag.",
               {"top": views.top_view(site, view_data.papers, view_data.tag_refs)})
     yield Job("tags", "tags.html", urls.TAGS, "Tags", f"All {len(view_data.tags)} tags.",
               {"tags": tuple(t.ref for t in view_data.tags)})
     for record, tag in zip(site.tags, view_data.tags, strict=True):
-        chart = charts.chart(tag.ref.name, [(tag.ref.name, tag.ref.path, record.papers)],
-                             axis, "chart-tag") if axis else None
-        yield Job("tag", "tag.html", tag.ref.path, tag.ref.name,
-                  f"{plural(tag.ref.count, 'paper')} tagged {tag.ref.name}.",
-                  {"tag": tag, "chart": chart, "feed": urls.tag_feed(record.slug),
-                   "bibtex": urls.tag_bibtex(record.slug)})
+        ref = tag.ref
+        for page in paginate(tag.papers, ref.path):
+            if page.path != ref.path:
+                yield _older_job("tag", page, ref.name, ref.path, f"tagged {ref.name}")
+                continue
+            chart = charts.chart(ref.name, [(ref.name, ref.path, record.papers)],
+                                 axis, "chart-tag") if axis else None
+            yield Job("tag", "tag.html", ref.path, ref.name,
+                      f"{plural(ref.count, 'paper')} tagged {ref.name}.",
+                      {"tag": tag, "papers": page.items, "pager": page.pager, "chart": chart,
+                       "feed": urls.tag_feed(record.slug), "bibtex": urls.tag_bibtex(record.slug)})
     for kind, groups, path in (("author", site.authors, urls.author_path),
                                ("organization", site.organizations, urls.organization_path)):
         for group in groups:
             listed = tuple(view_data.papers[p.slug] for p in group.papers)
-            yield Job(kind, "group.html", path(group.slug), group.name,
-                      f"{plural(len(listed), 'paper')} by {group.name} in this review.",
-                      {"group": group.name, "kind": kind, "papers": listed})
-    years, undated = timeline(papers)
-    yield Job("timeline", "timeline.html", urls.TIMELINE, "Timeline",
-              "Papers by year and month.", {"years": years, "undated": undated})
+            base = path(group.slug)
+            for page in paginate(listed, base):
+                if page.path != base:
+                    yield _older_job(kind, page, group.name, base, f"by {group.name}")
+                    continue
+                yield Job(kind, "group.html", base, group.name,
+                          f"{plural(len(listed), 'paper')} by {group.name} in this review.",
+                          {"group": group.name, "kind": kind, "count": len(listed),
+                           "papers": page.items, "pager": page.pager})
+    yield from _timeline_jobs(papers)
     for page in site.pages:
         yield _page_job(page, config, md)
     yield Job("search", "search.html", urls.SEARCH, "Search", "Search the papers.", {})
     yield Job("404", "404.html", urls.NOT_FOUND, "Page not found", "", {})
+
+
+def _older_job(kind: str, page: ListPage, name: str, first: str, what: str) -> Job:
+    """An older page of a long list. Its context holds nothing about the rest of the list
+    (no count, no intro, no chart), so it stays byte-identical while newer papers arrive."""
+    span = views.date_span(page.items)
+    assert page.pager is not None
+    return Job(kind, "older.html", page.path, f"{name}, page {page.pager.number}",
+               f"Papers {what}{', ' + span if span else ''}.",
+               {"name": name, "first": first, "span": span, "papers": page.items,
+                "years": (), "undated": (), "pager": page.pager})
+
+
+def _timeline_jobs(papers: tuple[PaperView, ...]) -> Iterator[Job]:
+    """The timeline in pages, each grouped by year and month; the first page's year links
+    lead to the page where each year starts."""
+    pages = paginate(papers, urls.TIMELINE)
+    all_years, all_undated = timeline(papers)
+    starts: dict[str, str] = {}
+    for page in reversed(pages):  # oldest page first: the last page a year is on wins
+        for p in page.items:
+            starts[p.date[:4] or "undated"] = page.path
+    jump = tuple(views.YearLink(str(y.year), starts[str(y.year)], y.anchor, y.count)
+                 for y in all_years)
+    if all_undated:
+        jump += (views.YearLink("Undated", starts["undated"], "undated", len(all_undated)),)
+    for page in pages:
+        years, undated = timeline(page.items)
+        if page.path == urls.TIMELINE:
+            yield Job("timeline", "timeline.html", urls.TIMELINE, "Timeline",
+                      "Papers by year and month.",
+                      {"years": years, "undated": undated, "pager": page.pager,
+                       "jump": jump})
+        else:
+            job = _older_job("timeline", page, "Timeline", urls.TIMELINE, "by date")
+            yield dataclasses.replace(job, context={**job.context, "years": years,
+                                                    "undated": undated})
+
+
+def _table_jobs(site: Site, view_data: ViewData, count: int) -> Iterator[Job]:
+    """The all-papers table: its first page has the filters, and table.js adds the rows of
+    the older pages (listed in `more`) so that sorting and filtering see every paper."""
+    table = views.table_view(site, view_data.papers)
+    columns = {"status_column": bool(table.statuses), "rating_column": bool(table.ratings)}
+    pages = paginate(table.rows, urls.ALL_PAPERS, views.TABLE_PAGE_SIZE)
+    for page in pages:
+        if page.path == urls.ALL_PAPERS:
+            yield Job("papers", "papers.html", urls.ALL_PAPERS, "All papers",
+                      f"All {plural(count, 'paper')}, as a table to sort and filter.",
+                      {"table": table, "rows": page.items, "pager": page.pager, **columns,
+                       "more": tuple(p.path for p in pages[1:])})
+        else:
+            assert page.pager is not None
+            span = views.date_span(tuple(row.paper for row in page.items))
+            yield Job("papers", "papers.html", page.path,
+                      f"All papers, page {page.pager.number}",
+                      f"Papers{' from ' + span if span else ''}, as a table.",
+                      {"table": None, "rows": page.items, "pager": page.pager, **columns,
+                       "more": (), "span": span})
 
 
 def _page_job(page: Page, config: Config, md: MarkdownRenderer) -> Job:

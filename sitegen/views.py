@@ -139,6 +139,16 @@ class YearView:
 
 
 @dataclass(frozen=True)
+class YearLink:
+    """The timeline's jump to a year: the page where it starts, and its heading there."""
+
+    label: str
+    path: str
+    anchor: str
+    count: int  # its papers in the whole timeline
+
+
+@dataclass(frozen=True)
 class Counts:
     papers: int
     tags: int
@@ -265,10 +275,102 @@ def counts(site: Site) -> Counts:
                   date_label(dated[0].date) if dated else "")
 
 
-# ---------------------------------------------------------------- review pages
+# ---------------------------------------------------------------- long lists, in pages
 
 P = TypeVar("P")  # how the caller shows a paper
 R = TypeVar("R")  # how the caller shows a tag
+
+PAGE_SIZE = 100  # papers on each older page of a list; its first page holds up to twice that
+TABLE_PAGE_SIZE = 500  # rows on each older page of the all-papers table (a row is small)
+PAGE_WINDOW = 2  # numbered links either side of the current page
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    path: str  # '' for an ellipsis
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page stands among its list's pages: `number` 0 is the list's first page (its
+    newest papers, at the list's own URL), 1 its oldest page. Nothing here depends on how
+    many pages the list has beyond the two above the current one, so an older page stays
+    byte-identical while papers are added at the newest end."""
+
+    number: int
+    newer: str  # path of the page of newer papers, or ''
+    older: str  # path of the page of older papers, or ''
+    links: tuple[PageLink, ...]
+
+    @property
+    def label(self) -> str:
+        return "Newest" if self.number == 0 else f"Page {self.number}"
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[P]):
+    path: str
+    items: tuple[P, ...]
+    pager: Pager | None  # None when the list fits one page
+
+
+def older_page_path(base: str, number: int) -> str:
+    return f"{base}page/{number}/"
+
+
+def paginate(items: tuple[P, ...], base: str, size: int | None = None
+             ) -> tuple[ListPage[P], ...]:
+    """A list (newest first) cut into pages, the first at `base`, the others at
+    'base/page/<k>/' numbered from the OLDEST end: page 1 holds the oldest `size` items,
+    page 2 the next, and the first page whatever is newer (`size` to 2*`size`-1 items). So
+    papers added at the top change the first page only, until it overflows and gives its
+    oldest `size` items to a new page; the pages already there keep their URL and bytes."""
+    size = size or PAGE_SIZE
+    older = max(0, len(items) // size - 1)
+    if not older:
+        return (ListPage(base, items, None),)
+    head = len(items) - older * size
+    pages = [ListPage(base, items[:head], _pager(0, older, base))]
+    for k in range(older, 0, -1):
+        start = head + (older - k) * size
+        pages.append(ListPage(older_page_path(base, k), items[start:start + size],
+                              _pager(k, older, base)))
+    return tuple(pages)
+
+
+def _pager(number: int, older: int, base: str) -> Pager:
+    """Numbered links, newest first: the first page, page 1, the current page and its
+    neighbours, with ellipses for the pages left out. An older page names no number above
+    its own + PAGE_WINDOW, so only the few pages next to a new one change with it."""
+    def path(k: int) -> str:
+        return base if k == 0 or k > older else older_page_path(base, k)
+
+    at = number or older + 1  # the first page stands above the newest older page
+    top = min(older, at + PAGE_WINDOW)
+    shown = sorted({k for k in range(1, top + 1) if k == 1 or abs(k - at) <= PAGE_WINDOW},
+                   reverse=True)
+    links, above = [PageLink("Newest", base, number == 0)], older + 1
+    for k in shown:
+        if k < above - 1:
+            links.append(PageLink("…", "", False))
+        links.append(PageLink(str(k), path(k), k == number))
+        above = k
+    return Pager(number, path(number + 1) if number else "",
+                 path(at - 1) if at > 1 else "", tuple(links))
+
+
+def date_span(papers: tuple[PaperView, ...]) -> str:
+    """'3 Jan 2024 to 5 Mar 2024' for a page of papers (newest first), or ''."""
+    dated = [p for p in papers if p.date]
+    if not dated:
+        return ""
+    return dated[-1].date_label if len(dated) == 1 or dated[0].date == dated[-1].date \
+        else f"{dated[-1].date_label} to {dated[0].date_label}"
+
+
+# ---------------------------------------------------------------- review pages
 
 TOP_OVERALL = 50  # most upvoted papers on /top/
 TOP_PER_TAG = 5  # most upvoted papers per tag on /top/

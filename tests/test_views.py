@@ -5,6 +5,7 @@ filters that combine, in a real browser) and the curator's reading workflow."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -350,3 +351,135 @@ def test_key_papers_on_the_home_page_and_status_on_paper_pages(example, papers):
     item = section.select_one("li.paper-item")
     assert item.select_one(".status").get_text() == "key"
     assert item.select_one(".stars")["aria-label"] == "Rated 5 of 5"
+
+
+# ---------------------------------------------------------------- long lists, in pages
+
+SMALL = 10  # papers a page in the tests below, so the example's 237 papers fill many pages
+SMALL_TABLE = 40
+LATER_DUMP = """Daily Papers
+
+Grokking Beyond the Edge: A Fresh Look at Delayed Generalization
+
+We revisit grokking, the delayed generalization of networks trained long past overfitting, \
+and show when it appears on modular arithmetic. Experiments cover many settings and seeds.
+
+  • 3 authors
+·
+Nov 3, 2026 12
+"""
+
+
+def _small_pages(monkeypatch) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", SMALL)
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", SMALL_TABLE)
+
+
+@pytest.fixture
+def paged(tmp_path, monkeypatch) -> Path:
+    """The example review built with small pages."""
+    _small_pages(monkeypatch)
+    root = copy_example(tmp_path / "paged")
+    assert build_site(load_config(root / "config.yml", base_url=BASE)) == 0
+    return root
+
+
+def _walk(root: Path, first: str, items: str) -> tuple[list[str], list[str]]:
+    """Follow a list's 'Older' links from its first page: (page paths, paper slugs in order)."""
+    paths, slugs, path = [], [], first
+    while path:
+        assert path not in paths, f"{path}: the pages loop"
+        paths.append(path)
+        soup = page(root, path)
+        found = soup.select(items)
+        assert len(found) < 2 * (SMALL_TABLE if path.startswith("papers/") else SMALL), path
+        slugs += linked_slugs(path, found)
+        pagers = soup.select("nav.pager")
+        older = soup.select_one('nav.pager a[rel="next"]')
+        if len(paths) > 1 or older:  # a paged list: every page says where it stands
+            assert pagers and all(p.select('a[aria-current="page"]') for p in pagers), path
+            head = soup.select_one('head link[rel="next"]')
+            assert (head and head["href"]) == (older and older["href"]), path
+        path = urljoin(f"/{path}", older["href"]).lstrip("/") if older else ""
+        path = path.replace(BASE.lstrip("/"), "", 1) if path.startswith(BASE.lstrip("/")) \
+            else path
+    return paths, slugs
+
+
+def test_every_long_list_comes_in_pages_that_show_each_paper_once(paged):
+    site = load_site(load_config(paged / "config.yml"))
+    order = [p.slug for p in site.papers]
+    paths, slugs = _walk(paged, "timeline/", ".paper-item-title")
+    assert len(paths) > 10 and slugs == order
+    paths, slugs = _walk(paged, "papers/", "table.papers-table tbody td:first-child a")
+    assert len(paths) > 3 and slugs == order
+    paged_tags = 0
+    for tag in site.tags:
+        paths, slugs = _walk(paged, f"tags/{tag.slug}/", ".paper-item-title")
+        assert slugs == [p.slug for p in tag.papers], tag.slug
+        paged_tags += len(paths) > 1
+    assert paged_tags > 3
+    for dump in (paged / "_site" / "new").glob("*/index.html"):
+        first = f"new/{dump.parent.name}/"
+        if "/page/" not in first:
+            _walk(paged, first, ".paper-item-title")
+    # Every page is in the sitemap, so search engines and `sitegen check` see it.
+    sitemap = (paged / "_site" / "sitemap.xml").read_text()
+    assert "timeline/page/1/" in sitemap and "papers/page/1/" in sitemap
+    from sitegen.check import check_site
+    assert check_site(paged / "_site", BASE).problems == []
+
+
+def _pages(root: Path) -> dict[str, bytes]:
+    site = root / "_site"
+    return {(p.parent.relative_to(site).as_posix() + "/").removeprefix("./"): p.read_bytes()
+            for p in site.rglob("index.html")}
+
+
+def test_a_newer_paper_leaves_older_pages_as_they_were_and_renders_only_changed_pages(
+        paged, monkeypatch):
+    """Pages are numbered from the oldest end: a paper newer than the rest goes on the first
+    page of each list it is in, and every older page keeps its URL and its bytes. The
+    build renders only pages whose bytes change (or that are new)."""
+    from sitegen.templates import Renderer
+
+    before = _pages(paged)
+    rendered: list[str] = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render",
+                        lambda self, job: rendered.append(job.path) or render(self, job))
+    (paged / "content" / "dumps" / "009_later.txt").write_text(LATER_DUMP, encoding="utf-8")
+    assert build_site(load_config(paged / "config.yml", base_url=BASE), fork=False) == 0
+    after = _pages(paged)
+    older = {path for path in before if "/page/" in path}
+    assert len(older) > 30
+    # A list whose first page overflowed gains a page, and its pages next to the new one
+    # update their links; every other older page is untouched.
+    grown = {path.split("page/")[0] for path in after.keys() - before.keys()}
+    changed = {path for path in older if after.get(path) != before[path]}
+    near_top = {path for path in changed if path.split("page/")[0] in grown
+                and int(path.split("page/")[1].strip("/")) + views.PAGE_WINDOW + 1
+                >= max(int(p.split("page/")[1].strip("/")) for p in after
+                       if p.startswith(path.split("page/")[0] + "page/"))}
+    assert changed == near_top
+    assert set(rendered) == {path for path in after if after[path] != before.get(path)}
+    assert "timeline/" in rendered and len(rendered) < len(after) // 4
+
+
+def test_no_page_of_a_review_of_thousands_of_papers_exceeds_600_kb(tmp_path):
+    """bench/synth.py's papers, all in a few tags: before pages, the timeline alone was
+    1.9 MB at 3,000 papers (3.2 MB at 5,000)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import synthetic_papers, write_pages
+
+    root = copy_example(tmp_path / "big")
+    shutil.rmtree(root / "content" / "dumps")
+    (root / "content" / "dumps").mkdir()
+    write_pages(root / "content" / "papers", synthetic_papers(3000, seed=1))
+    assert build_site(load_config(root / "config.yml")) == 0
+    pages = {p: p.stat().st_size for p in (root / "_site").rglob("*.html")}
+    biggest = max(pages, key=pages.get)
+    assert pages[biggest] <= 600_000, f"{biggest}: {pages[biggest]:,} bytes"
+    assert len(pages) > 3000 + 30

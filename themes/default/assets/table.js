@@ -1,7 +1,9 @@
 /* The all-papers table: sort by a column, filter by tag, year, code, status, rating and words.
    Progressive enhancement: without this script the table lists every paper and the filter
    form stays hidden. Filters combine (a row shows only when it passes all of them), and the
-   URL's query string keeps them (?tag=x&year=2024), so a filtered view can be linked. */
+   URL's query string keeps them (?tag=x&year=2024), so a filtered view can be linked.
+   A big review's table comes in pages (data-more lists the older ones): their rows are
+   fetched and added here, so sorting and filtering see every paper. */
 (function () {
   "use strict";
 
@@ -14,7 +16,9 @@
   var FIELDS = ["q", "tag", "year", "status", "rating", "code"];
 
   // What each row is matched and sorted on, read once.
-  var records = rows.map(function (row, index) {
+  var records = rows.map(record);
+
+  function record(row, index) {
     var data = row.dataset;
     var title = row.cells[0].textContent.replace(/\s+/g, " ").trim();
     return {
@@ -30,7 +34,7 @@
       status: data.status || "",
       rating: data.rating === undefined ? null : Number(data.rating)
     };
-  });
+  }
 
   function state() {
     var out = {};
@@ -64,7 +68,9 @@
       record.row.hidden = !ok;
       if (ok) shown++;
     });
-    if (status) {
+    if (status && loading) {
+      status.textContent = "Loading the rest of the table… (" + records.length + " papers so far)";
+    } else if (status) {
       status.textContent = shown === records.length
         ? "Showing all " + records.length + " papers."
         : "Showing " + shown + " of " + records.length + " papers.";
@@ -156,5 +162,48 @@
   form.addEventListener("change", apply);
   form.addEventListener("reset", function () { window.setTimeout(apply, 0); });
   restore();
+  var more = (table.getAttribute("data-more") || "").split(" ").filter(Boolean);
+  var loading = more.length > 0;
   apply();
+  if (loading) loadMore(more);
+
+  // The older pages' rows, in page order (newest first), each link made absolute: the
+  // pages sit deeper than this one, so their relative links would resolve wrongly here.
+  function loadMore(urls) {
+    Promise.all(urls.map(function (url) {
+      var absolute = new URL(url, location.href);
+      return fetch(absolute).then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + absolute);
+        return response.text();
+      }).then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var body = page.querySelector("table.papers-table tbody");
+        return body ? Array.prototype.map.call(body.rows, function (row) {
+          row.querySelectorAll("a[href]").forEach(function (a) {
+            a.setAttribute("href", new URL(a.getAttribute("href"), absolute).href);
+          });
+          return document.importNode(row, true);
+        }) : [];
+      });
+    })).then(function (pages) {
+      var fragment = document.createDocumentFragment();
+      pages.forEach(function (rows) {
+        rows.forEach(function (row) {
+          records.push(record(row, records.length));
+          fragment.appendChild(row);
+        });
+      });
+      tbody.appendChild(fragment);
+      var pager = document.querySelector(".pager");
+      if (pager) pager.hidden = true;  // every row is here now
+      loading = false;
+      var sorted = table.querySelector("th[aria-sort]");
+      if (sorted) sortBy(sorted.getAttribute("data-sort"), sorted.getAttribute("aria-sort"));
+      apply();
+    }).catch(function (error) {
+      loading = false;
+      apply();
+      if (status) status.textContent += " The older pages could not be loaded (" + error.message + "); use the page links below.";
+    });
+  }
 })();
