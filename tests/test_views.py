@@ -483,3 +483,40 @@ def test_no_page_of_a_review_of_thousands_of_papers_exceeds_600_kb(tmp_path):
     biggest = max(pages, key=pages.get)
     assert pages[biggest] <= 600_000, f"{biggest}: {pages[biggest]:,} bytes"
     assert len(pages) > 3000 + 30
+
+
+def test_a_table_in_pages_loads_every_row_to_sort_and_filter(browser, paged, serve):
+    """Without JavaScript the table's first page holds its newest rows and links to the
+    others; with it, table.js adds every older page's rows, with working links."""
+    site = load_site(load_config(paged / "config.yml"))
+    order = [p.slug for p in site.papers]
+    url = serve(paged / "_site", BASE) + "papers/"
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(url)
+    first = [_slug(h) for h in _visible(tab)]
+    assert first == order[:len(first)] and SMALL_TABLE <= len(first) < 2 * SMALL_TABLE
+    assert tab.is_visible('nav.pager a[rel="next"]')
+    context.close()
+
+    tab = browser.new_page()
+    tab.add_init_script(SLOW_TIMERS)
+    tag = max(site.tags, key=lambda t: (len({p.slug for p in t.papers} - set(first)), t.slug))
+    tagged = {p.slug for p in tag.papers}
+    assert tagged - set(first) and tagged & set(first)  # on the first page and older ones
+    tab.goto(url + "?tag=" + tag.slug)
+    assert _shows(tab, tagged) == tagged
+    expect(tab.locator("[data-table-status]")).to_have_text(
+        f"Showing {len(tagged)} of {len(order)} papers.")
+    expect(tab.locator("nav.pager")).to_be_hidden()
+    tab.click("button[type=reset]")
+    assert _count(tab, len(order)) == len(order)
+    tab.click("th[data-sort=title] button")
+    titles = _until(lambda: tab.eval_on_selector_all(
+        "table.papers-table tbody td:first-child", "cells => cells.map(c => c.textContent)"),
+        lambda got: got == sorted(got, key=str.casefold))
+    assert len(titles) == len(order)
+    oldest = order[-1]  # a row from page 1: its link, made for that page, still leads home
+    tab.locator(f'table.papers-table tbody a[href$="papers/{oldest}/"]').click()
+    expect(tab).to_have_url(re.compile(re.escape(f"{BASE}papers/{oldest}/") + "$"))
+    tab.close()
