@@ -205,6 +205,35 @@ def test_a_build_error_shows_on_the_page_and_the_server_recovers(imported, start
     assert server.stop() == 0
 
 
+@pytest.mark.parametrize("case", ["impossible date", "config key twice", "config syntax"])
+def test_the_error_page_names_the_file_and_line_to_fix(imported, start, case):
+    """What the curator sees in the browser while a save broke the build: the message with
+    the file and line, as the terminal prints it."""
+    import html
+
+    server = start(imported, "-q")
+    wait_until(lambda: server.get(server.base)[0] == 200, "the first build", server)
+    paper = sorted((imported / "content" / "papers").glob("*.md"))[0]
+    config = imported / "config.yml"
+    good = config.read_text(encoding="utf-8")
+    if case == "impossible date":
+        paper.write_text(paper.read_text(encoding="utf-8").replace(
+            "---\n", "---\ndate: 2024-02-30\n", 1), encoding="utf-8")
+        expected = re.escape(paper.name) + r":2: front matter: '2024-02-30' is not a valid date"
+    elif case == "config key twice":
+        config.write_text(good + "\nnewest_on_home: many\n", encoding="utf-8")
+        line = good.count("\n") + 2
+        expected = rf"config\.yml:{line}: newest_on_home: given twice \(first on line \d+\)"
+    else:
+        config.write_text("title: [\n" + good, encoding="utf-8")
+        expected = r"config\.yml:\d+: did not find expected ',' or '\]' \(fix the YAML syntax\)"
+    status, _, page = wait_until(lambda: (lambda r: r[0] == 500 and r)(
+        server.get(server.base)), "the error page", server)
+    shown = html.unescape(re.search(r'<pre id="sitegen-error">(.*?)</pre>', page, re.S)[1])
+    assert re.search(expected, shown), shown
+    assert server.stop() == 0
+
+
 def test_open_pages_reload_themselves_in_the_browser(imported, start, browser):
     server = start(imported, "--base-url", "/review/", "-q")
     about = imported / "content" / "about.md"
