@@ -60,7 +60,7 @@ def site(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         "papers": "papers/", "new": "new/", "dump": next(
             p.parent.relative_to(root / "_site").as_posix() + "/"
             for p in sorted((root / "_site" / "new").glob("*/index.html"))),
-        "top": "top/"}
+        "top": "top/", "older page": "timeline/page/1/"}
 
 
 @pytest.fixture
