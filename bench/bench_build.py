@@ -19,8 +19,9 @@ state every run:
 With --against, every run of every scenario is timed with the other checkout's sitegen too,
 right after this one's, so both columns see the same machine load; its table follows.
 
-Reported: wall time, the build's own per-stage times, peak memory (max RSS of the build
-process), output size, search index size raw and gzipped, and microseconds per paper.
+Reported: wall time, the build's own per-stage times, pages rendered (not taken from the
+last build), peak memory (max RSS of the build process), output size, the largest HTML
+page, search index size raw and gzipped, and microseconds per paper.
 """
 
 from __future__ import annotations
@@ -77,17 +78,15 @@ def make_review(root: Path, n: int) -> Path:
                    papers[start:start + PER_DUMP], seed=start)
     extra = synthetic_papers(100, seed=n + 1)
     write_dump(root / "new-dump.txt", extra, seed=1)  # lands in the "dump" scenario
-    overrides = root / "overrides" / "templates"
-    overrides.mkdir(parents=True)
-    tag_html = (REPO / "themes" / "default" / "templates" / "tag.html").read_text()
-    (overrides / "tag.html").write_text(tag_html)
+    (root / "overrides" / "templates").mkdir(parents=True)  # see prepare("template")
     with open(root / "config.yml", "a", encoding="utf-8") as config:
         config.write("\ntheme_overrides: overrides\n")
     return root
 
 
 def build(root: Path, repo: Path = REPO) -> tuple[float, int, dict[str, float], str]:
-    """(wall seconds, peak RSS in MB, stage times, stderr) of one `sitegen build` process."""
+    """(wall seconds, peak RSS in MB, stage times, stderr) of one `sitegen build` process;
+    the stages include 'rendered': pages rendered rather than taken from the last build."""
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(repo)}  # this checkout's sitegen, installed or not
     proc = subprocess.Popen([sys.executable, "-m", "sitegen", "build"], cwd=root, env=env,
@@ -101,6 +100,8 @@ def build(root: Path, repo: Path = REPO) -> tuple[float, int, dict[str, float], 
     summary = (re.findall(r"time: (.*)", err) or [""])[-1]
     stages = {name: float(sec) for name, sec in re.findall(r"(\w+) (\d+\.\d+)s", summary)
               if name != "total"}
+    if built := re.search(r": (\d+) pages \(.*; (\d+) pages unchanged", err):
+        stages["rendered"] = float(int(built[1]) - int(built[2]))
     return wall, usage.ru_maxrss // 1024, stages, err
 
 
@@ -119,8 +120,9 @@ def restore(root: Path, saved: Path) -> None:
             shutil.copytree(saved / name, root / name, symlinks=True)
 
 
-def prepare(root: Path, scenario: str, clean: Path, built: Path) -> None:
-    """Put the review in the scenario's starting state (not timed)."""
+def prepare(root: Path, scenario: str, clean: Path, built: Path, repo: Path = REPO) -> None:
+    """Put the review in the scenario's starting state (not timed). "template": the
+    checkout's own tag.html, changed, as an override (each checkout's templates differ)."""
     if scenario == "first":
         restore(root, clean)
     elif scenario == "full":
@@ -132,17 +134,19 @@ def prepare(root: Path, scenario: str, clean: Path, built: Path) -> None:
         if scenario == "dump":
             shutil.copy(root / "new-dump.txt", root / "content" / "dumps" / "9999.txt")
         elif scenario == "template":
-            tag = root / "overrides" / "templates" / "tag.html"
-            tag.write_text(tag.read_text().replace("{% block content %}",
-                                                   "{% block content %}<!-- changed -->", 1))
+            tag = (repo / "themes" / "default" / "templates" / "tag.html").read_text()
+            (root / "overrides" / "templates" / "tag.html").write_text(tag.replace(
+                "{% block content %}", "{% block content %}<!-- changed -->", 1))
 
 
-def sizes(root: Path) -> tuple[int, int, int]:
+def sizes(root: Path) -> tuple[int, int, int, int]:
+    """Output bytes, search index bytes raw and gzipped, and the largest HTML page's bytes."""
     out = root / "_site"
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     index = next(out.glob("assets/search-index*.json"), None)
     raw = index.read_bytes() if index else b""
-    return total, len(raw), len(gzip.compress(raw, 6))
+    largest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
+    return total, len(raw), len(gzip.compress(raw, 6)), largest
 
 
 def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),
@@ -151,27 +155,28 @@ def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),
     root = make_review(base / f"review-{n}", n)
     clean = base / f"clean-{n}"
     snapshot(root, clean)
-    built = []
+    built, measured = [], []
     for i, repo in enumerate(repos):  # each its own cache: a cache is stamped by the code
         restore(root, clean)
         build(root, repo)  # the state the incremental scenarios start from
         built.append(base / f"built-{n}-{i}")
         snapshot(root, built[-1])
-    out_bytes, index_raw, index_gz = sizes(root)
+        measured.append(sizes(root))
     rows: list[list[dict]] = [[] for _ in repos]
     for scenario in scenarios:
         samples: list[list] = [[] for _ in repos]
         for _ in range(runs):
             for i, repo in enumerate(repos):
-                prepare(root, scenario, clean, built[i])
+                prepare(root, scenario, clean, built[i], repo)
                 samples[i].append(build(root, repo))
         for i, repo in enumerate(repos):
+            out_bytes, index_raw, index_gz, largest = measured[i]
             wall = statistics.median(s[0] for s in samples[i])
             middle = min(samples[i], key=lambda s, wall=wall: abs(s[0] - wall))
             row = {"papers": n, "scenario": scenario, "wall": wall,
                    "rss": max(s[1] for s in samples[i]), "stages": middle[2],
                    "us_per_paper": wall / n * 1e6, "output": out_bytes,
-                   "index": index_raw, "index_gz": index_gz}
+                   "index": index_raw, "index_gz": index_gz, "largest": largest}
             rows[i].append(row)
             print(f"  {n:>6} {scenario:<9} {wall:7.2f} s  {row['rss']:5d} MB  "
                   + ", ".join(f"{k} {v:.2f}" for k, v in middle[2].items())
@@ -183,14 +188,17 @@ def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),
 
 def table(rows: list[dict]) -> str:
     head = ("| papers | scenario | wall (s) | µs/paper | peak RSS (MB) | slowest stages (s) "
-            "| output (MB) | index raw / gz (MB) |\n|---:|---|---:|---:|---:|---|---:|---:|")
+            "| pages rendered | output (MB) | largest page (KB) | index raw / gz (MB) |\n"
+            "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|")
     lines = [head]
     for r in rows:
-        stages = sorted(r["stages"].items(), key=lambda kv: -kv[1])[:3]
+        stages = sorted(((k, v) for k, v in r["stages"].items() if k != "rendered"),
+                        key=lambda kv: -kv[1])[:3]
         lines.append(
             f"| {r['papers']:,} | {r['scenario']} | {r['wall']:.2f} | {r['us_per_paper']:.0f} "
             f"| {r['rss']} | {', '.join(f'{k} {v:.2f}' for k, v in stages)} "
-            f"| {r['output'] / 1e6:.1f} | {r['index'] / 1e6:.1f} / {r['index_gz'] / 1e6:.1f} |")
+            f"| {r['stages'].get('rendered', 0):.0f} | {r['output'] / 1e6:.1f} "
+            f"| {r['largest'] / 1e3:.0f} | {r['index'] / 1e6:.1f} / {r['index_gz'] / 1e6:.1f} |")
     return "\n".join(lines)
 
 
