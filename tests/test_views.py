@@ -420,9 +420,13 @@ def test_every_long_list_comes_in_pages_that_show_each_paper_once(paged):
         paged_tags += len(paths) > 1
     assert paged_tags > 3
     for dump in (paged / "_site" / "new").glob("*/index.html"):
-        first = f"new/{dump.parent.name}/"
-        if "/page/" not in first:
-            _walk(paged, first, ".paper-item-title")
+        _walk(paged, f"new/{dump.parent.name}/", ".paper-item-title")
+    # /new/ shows the latest dump's newest papers and leads to all of them.
+    new = page(paged, "new/")
+    more = new.select_one("p.more a")
+    assert len(new.select("ol.paper-list .paper-item-title")) == SMALL and more
+    latest = urljoin(f"/{BASE.strip('/')}/new/", more["href"]).removeprefix(BASE)
+    assert len(_walk(paged, latest, ".paper-item-title")[1]) > SMALL
     # Every page is in the sitemap, so search engines and `sitegen check` see it.
     sitemap = (paged / "_site" / "sitemap.xml").read_text()
     assert "timeline/page/1/" in sitemap and "papers/page/1/" in sitemap
