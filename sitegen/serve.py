@@ -78,8 +78,9 @@ pre {{ white-space: pre-wrap; background: #fff0f0; color: #600; padding: 1rem;
 <main>
 <h1>The build failed</h1>
 <pre id="sitegen-error">{message}</pre>
-<p>Fix the file named above and save it: this page reloads by itself when the site builds
-again. The preview server keeps running; the last good build is still on disk.</p>
+<p>Save a fix for what the message above says (it names the file and line): this page
+reloads by itself when the site builds again. The preview server keeps running; the last
+good build is still on disk.</p>
 </main>
 </body>
 </html>

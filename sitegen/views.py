@@ -304,10 +304,6 @@ class Pager:
     older: str  # path of the page of older papers, or ''
     links: tuple[PageLink, ...]
 
-    @property
-    def label(self) -> str:
-        return "Newest" if self.number == 0 else f"Page {self.number}"
-
 
 @dataclass(frozen=True)
 class ListPage(Generic[P]):
