@@ -217,6 +217,24 @@ def parse_page(path: Path, raw: bytes) -> tuple[Paper, dict[str, Any]]:
         raise SourceError(path, exc.message, _key_line(text, exc.message, body_line)) from None
 
 
+_TOP_KEY = re.compile(r"^([^\s#'\"{}\[\]:-][^:\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
+
+
+def repeated_keys(raw: bytes) -> list[tuple[str, list[int]]]:
+    """Top-level front-matter keys given more than once, with their lines (the `---` line is
+    line 1). YAML keeps the last value silently; the curator meant one of them."""
+    text = raw.decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
+    found = front_matter(text)
+    if not found:
+        return []
+    lines: dict[str, list[int]] = {}
+    first = text.count("\n", 0, text.find("\n") + 1) + 1  # the line after the opening ---
+    for match in _TOP_KEY.finditer(found[0]):
+        line = first + found[0].count("\n", 0, match.start())
+        lines.setdefault(match.group(1), []).append(line)
+    return [(key, at) for key, at in lines.items() if len(at) > 1]
+
+
 def _key_line(text: str, message: str, body_line: int) -> int | None:
     """The line of the front-matter key a message starts with (`upvotes: ...`)."""
     key = re.match(r"(\w+):", message)

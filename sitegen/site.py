@@ -17,7 +17,7 @@ from sitegen.cache import PageStore
 from sitegen.config import Config, resolve
 from sitegen.errors import SitegenError, SourceError, shown
 from sitegen.model import Page, Paper, Site, Tag, slugify
-from sitegen.paper_files import read_page, split_front_matter
+from sitegen.paper_files import read_page, repeated_keys, split_front_matter
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,13 @@ def _load_papers(folder: Path, store: PageStore | None) -> tuple[Paper, ...]:
             continue
         _check_name(path)
         try:
-            paper = store.read(path)[0] if store else read_page(path)[0]
+            paper, _, raw, _ = store.read(path) if store else (*read_page(path), b"", "")
         except SourceError as exc:
             raise _located(exc, path) from None
+        for key, lines in repeated_keys(raw or path.read_bytes()):
+            log.warning("%s:%d: %s: given %d times (lines %s); the last value is used "
+                        "(remove the others)", shown(path), lines[-1], key, len(lines),
+                        ", ".join(map(str, lines)))
         for name in paper.tags:
             if not slugify(name, fallback=""):
                 raise SourceError(shown(path), f"tags: {name!r} has no letter or digit to "

@@ -107,6 +107,23 @@ def test_a_bad_value_names_the_file_and_line(project):
                                       "got 'lots'")
 
 
+def test_a_key_given_twice_is_reported_with_its_lines_and_the_last_value_kept(project, caplog):
+    """YAML keeps a repeated key's last value without a word; the curator hears of it."""
+    path = write_paper(project, Paper("a", "A", upvotes=3, tags=("x",)))
+    text = path.read_text().replace("upvotes: 3\n", "upvotes: 3\nstatus: unread\n  # note\n"
+                                    "notes_key: |\n  status: inside a block\nstatus: read\n")
+    path.write_text("\ufeff" + text.replace("\n", "\r\n"))
+    lines = text.splitlines()
+    first, last = lines.index("status: unread") + 1, lines.index("status: read") + 1
+    with caplog.at_level(logging.WARNING):
+        site = load(project)
+    assert site.papers[0].status == "read"
+    reported = [r.getMessage() for r in caplog.records if " times (lines " in r.getMessage()]
+    assert len(reported) == 1 and reported[0].endswith(
+        f"a.md:{last}: status: given 2 times (lines {first}, {last}); the last value is used "
+        "(remove the others)")
+
+
 def test_broken_yaml_names_the_file_and_line(project):
     (project / "content" / "papers" / "a.md").write_text("---\ntitle: A\ntags: [x\n---\n")
     with pytest.raises(SourceError, match=r"a\.md:\d+: front matter"):
