@@ -25,19 +25,7 @@ from sitegen.errors import SitegenError
 from sitegen.model import Paper
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_support import REPO, example_site, node, site_of, synth  # noqa: E402
-
-
-def write_search(site, folder: Path) -> search.SearchFiles:
-    """The search files as the build writes them: the data files and search/manifest.json."""
-    files = search.search_files(site, Config(root=REPO))
-    for path, data in files.shards.paths().items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(data)
-    (folder / "search").mkdir(exist_ok=True)
-    (folder / urls.SEARCH_MANIFEST).write_bytes(
-        files.manifest({search.ENGINE: "assets/search-index.js"}))
-    return files
+from search_support import REPO, example_site, node, site_of, synth, write_search  # noqa: E402
 
 
 def _engine(site, searches: list[dict]) -> list[dict]:
