@@ -140,9 +140,8 @@ def prepare(root: Path, scenario: str, clean: Path, built: Path) -> None:
 def sizes(root: Path) -> tuple[int, int, int]:
     out = root / "_site"
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    index = next(out.glob("assets/search-index*.json"), None)
-    raw = index.read_bytes() if index else b""
-    return total, len(raw), len(gzip.compress(raw, 6))
+    index = [p.read_bytes() for p in out.glob("assets/search-*/*")]  # the index's files
+    return total, sum(map(len, index)), sum(len(gzip.compress(raw, 6)) for raw in index)
 
 
 def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),

@@ -204,59 +204,260 @@
     return states.some(function (node) { return node.final; });
   }
 
-  // lunr.js's own query on an index of the planned terms only.
+  // lunr 2.3.9's Index#query, step for step, on the planned terms' postings held in typed
+  // arrays: the same clauses, term expansion (lunr's TokenSet), required and prohibited sets,
+  // query vectors (lunr's Vector), and the same floating-point operations in the same order
+  // (each field's dot product by ascending term number, a document's fields in the order they
+  // matched, results in the order documents matched, sorted as lunr sorts them), so refs,
+  // scores and order are lunr's. A result's matchData is made when first read.
   ShardedIndex.prototype.run = function (fn, plan) {
     var lunr = this.lunr;
     var fields = this.fields;
-    var shards = this.shards;
-    var used = new Set();
+    var papers = this.manifest.papers;
     var self = this;
-    var entries = plan.terms.map(function (term) {
+    var byTerm = Object.create(null);
+    var byNumber = Object.create(null);
+    plan.terms.forEach(function (term) {
       var n = self.shardOf(term);
-      used.add(n);
-      return shards.get(n).terms[term];
-    }).sort(function (a, b) { return a[1] - b[1]; }); // by lunr's term number: vectors' order
-    used.forEach(function (n) { // the latest used last; the oldest beyond the cache go
-      var shard = shards.get(n);
-      shards.delete(n);
-      shards.set(n, shard);
+      var shard = self.shards.get(n);
+      self.shards.delete(n); // the latest used last; the oldest beyond the cache go
+      self.shards.set(n, shard);
+      byTerm[term] = byNumber[shard.terms[term][1]] = shard.terms[term];
     });
-    while (shards.size > Math.max(CACHED_SHARDS, used.size)) {
-      shards.delete(shards.keys().next().value);
-    }
-    var inverted = Object.create(null);
-    var vectors = Object.create(null);
-    if (plan.negated) { // lunr then lists every document, through its first field's vector
-      for (var doc = 0; doc < this.manifest.papers; doc++) vectors[fields[0] + '/' + doc] = [];
-    }
-    entries.forEach(function (entry) {
-      var posting = { _index: entry[1] };
-      fields.forEach(function (field, f) {
-        var docs = {};
-        var flat = entry[2 + f];
-        var doc = 0;
-        for (var i = 0; i < flat.length; i += 2) {
-          doc += flat[i];
-          docs[doc] = EMPTY;
-          var key = field + '/' + doc;
-          (vectors[key] || (vectors[key] = [])).push(entry[1], flat[i + 1] / 1000);
+    while (this.shards.size > CACHED_SHARDS) this.shards.delete(this.shards.keys().next().value);
+    var tokenSet = lunr.TokenSet.fromArray(plan.terms.slice().sort());
+    var query = new lunr.Query(fields);
+    fn.call(query, query);
+    var REQUIRED = lunr.Query.presence.REQUIRED;
+    var PROHIBITED = lunr.Query.presence.PROHIBITED;
+    var queryVectors = Object.create(null);
+    fields.forEach(function (field) { queryVectors[field] = new lunr.Vector(); });
+    var pairs = []; // [postings, field number] as lunr first matches them, term after term
+    var seen = Object.create(null);
+    var required = Object.create(null);
+    var prohibited = Object.create(null);
+    query.clauses.forEach(function (clause) {
+      var terms = clause.usePipeline
+        ? self.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+      var clauseMatches = EMPTY_SET;
+      for (var m = 0; m < terms.length; m++) {
+        clause.term = terms[m];
+        var expanded = tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        if (expanded.length === 0 && clause.presence === REQUIRED) {
+          clause.fields.forEach(function (field) { required[field] = EMPTY_SET; });
+          break;
         }
-        posting[field] = docs;
+        expanded.forEach(function (term) {
+          var entry = byTerm[term];
+          clause.fields.forEach(function (field) {
+            var f = fields.indexOf(field);
+            var postings = decoded(entry, f);
+            if (clause.presence === REQUIRED) {
+              clauseMatches = clauseMatches.union(new DocSet(postings.docs));
+              if (required[field] === undefined) required[field] = COMPLETE_SET;
+            }
+            if (clause.presence === PROHIBITED) {
+              prohibited[field] = (prohibited[field] || EMPTY_SET).union(new DocSet(postings.docs));
+              return;
+            }
+            queryVectors[field].upsert(entry[1], clause.boost, function (a, b) { return a + b; });
+            if (seen[term + '/' + field]) return;
+            seen[term + '/' + field] = true;
+            pairs.push([postings, f, term]);
+          });
+        });
+      }
+      if (clause.presence === REQUIRED) {
+        clause.fields.forEach(function (field) {
+          required[field] = required[field].intersect(clauseMatches);
+        });
+      }
+    });
+    var allRequired = COMPLETE_SET;
+    var allProhibited = EMPTY_SET;
+    fields.forEach(function (field) {
+      if (required[field]) allRequired = allRequired.intersect(required[field]);
+      if (prohibited[field]) allProhibited = allProhibited.union(prohibited[field]);
+    });
+    var results = [];
+    if (query.isNegated()) { // lunr lists every document, each through its first field
+      for (var doc = 0; doc < papers; doc++) {
+        if (!allRequired.contains(doc) || allProhibited.contains(doc)) continue;
+        results.push({ ref: String(doc), score: 0, matchData: new lunr.MatchData() });
+      }
+      return results;
+    }
+    // Where each document (and each of its fields) first matched: lunr's insertion order.
+    var first = new Int32Array(papers).fill(-1);
+    var fieldFirst = fields.map(function () { return new Int32Array(papers).fill(-1); });
+    var order = [];
+    pairs.forEach(function (pair, p) {
+      var docs = pair[0].docs;
+      var firsts = fieldFirst[pair[1]];
+      for (var i = 0; i < docs.length; i++) {
+        var d = docs[i];
+        if (firsts[d] < 0) firsts[d] = p;
+        if (first[d] < 0) {
+          first[d] = p;
+          order.push(d);
+        }
+      }
+    });
+    // Each field's dot products: the query vector's terms by ascending number, as Vector#dot.
+    var dots = fields.map(function (field, f) {
+      var q = queryVectors[field].elements;
+      var sums = null;
+      for (var i = 0; i < q.length; i += 2) {
+        var postings = decoded(byNumber[q[i]], f);
+        var docs = postings.docs;
+        var scores = postings.scores;
+        var weight = q[i + 1];
+        if (!docs.length) continue;
+        sums = sums || new Float64Array(papers);
+        for (var k = 0; k < docs.length; k++) sums[docs[k]] += weight * scores[k];
+      }
+      return sums;
+    });
+    var magnitudes = fields.map(function (field) { return queryVectors[field].magnitude(); });
+    var Hit = hitType(lunr, pairs, fields, fieldFirst);
+    var mine = new Int32Array(fields.length);
+    for (var o = 0; o < order.length; o++) {
+      var d = order[o];
+      if (!allRequired.contains(d) || allProhibited.contains(d)) continue;
+      var count = 0; // the document's fields, in the order they matched (insertion sort)
+      for (var f = 0; f < fields.length; f++) {
+        var at = fieldFirst[f][d];
+        if (at < 0) continue;
+        var j = count++;
+        while (j > 0 && fieldFirst[mine[j - 1]][d] > at) { mine[j] = mine[j - 1]; j--; }
+        mine[j] = f;
+      }
+      var score = 0;
+      for (var m = 0; m < count; m++) {
+        var g = mine[m];
+        var similarity = (dots[g] ? dots[g][d] : 0) / magnitudes[g] || 0;
+        score = m === 0 ? similarity : score + similarity;
+      }
+      results.push(new Hit(d, score));
+    }
+    return byScore(results);
+  };
+
+  // What lunr's results.sort(function (a, b) { return b.score - a.score }) gives, as V8's
+  // sort is stable: by descending score, equal scores in their order. Placed by rank instead
+  // of compared: tens of thousands of results sort several times faster.
+  function byScore(results) {
+    var scores = new Float64Array(results.length);
+    for (var i = 0; i < results.length; i++) scores[i] = results[i].score;
+    scores.sort();
+    var next = new Map(); // a score -> where its next result goes
+    for (var rank = 0; rank < scores.length; rank++) {
+      var score = scores[scores.length - 1 - rank];
+      if (!next.has(score)) next.set(score, rank); // 0 and -0 tie, as in lunr's comparison
+    }
+    var sorted = new Array(results.length);
+    results.forEach(function (result) {
+      var at = next.get(result.score);
+      sorted[at] = result;
+      next.set(result.score, at + 1);
+    });
+    return sorted;
+  }
+
+  // Results as lunr gives them ({ref, score, matchData}) for one query; matchData (the terms
+  // matched in each field) is made when read, as lunr makes it: per field in the order the
+  // fields matched, terms in the order they matched.
+  function hitType(lunr, pairs, fields, fieldFirst) {
+    function Hit(doc, score) {
+      this.ref = String(doc);
+      this.score = score;
+    }
+    var made = new Map();
+    Object.defineProperty(Hit.prototype, 'matchData', { get: function () {
+      var doc = Number(this.ref);
+      if (made.has(doc)) return made.get(doc);
+      var order = [];
+      fieldFirst.forEach(function (firsts, f) { if (firsts[doc] >= 0) order.push(f); });
+      order.sort(function (a, b) { return fieldFirst[a][doc] - fieldFirst[b][doc]; });
+      var data = null;
+      order.forEach(function (f) {
+        var field = null;
+        pairs.forEach(function (pair) {
+          if (pair[1] !== f || !contains(pair[0].docs, doc)) return;
+          if (!field) field = new lunr.MatchData(pair[2], fields[f], EMPTY);
+          else field.add(pair[2], fields[f], EMPTY);
+        });
+        if (!data) data = field; else data.combine(field);
       });
-      inverted[entry[0]] = posting;
-    });
-    var fieldVectors = Object.create(null);
-    Object.keys(vectors).forEach(function (key) {
-      fieldVectors[key] = new lunr.Vector(vectors[key]);
-    });
-    var index = new lunr.Index({
-      invertedIndex: inverted,
-      fieldVectors: fieldVectors,
-      tokenSet: lunr.TokenSet.fromArray(Object.keys(inverted).sort()),
-      fields: fields,
-      pipeline: this.pipeline
-    });
-    return index.query(fn);
+      made.set(doc, data);
+      return data;
+    } });
+    return Hit;
+  }
+
+  function contains(sorted, value) {
+    var low = 0;
+    var high = sorted.length - 1;
+    while (low <= high) {
+      var mid = (low + high) >> 1;
+      if (sorted[mid] === value) return true;
+      if (sorted[mid] < value) low = mid + 1; else high = mid - 1;
+    }
+    return false;
+  }
+
+  // A term's postings in field f as arrays: document numbers, and scores as lunr reads them
+  // from its index (three decimals).
+  function decoded(entry, f) {
+    var cache = entry.decoded || (entry.decoded = []);
+    if (cache[f]) return cache[f];
+    var flat = entry[2 + f];
+    var docs = new Int32Array(flat.length / 2);
+    var scores = new Float64Array(flat.length / 2);
+    var doc = 0;
+    for (var i = 0; i < flat.length; i += 2) {
+      doc += flat[i];
+      docs[i / 2] = doc;
+      scores[i / 2] = flat[i + 1] / 1000;
+    }
+    cache[f] = { docs: docs, scores: scores };
+    return cache[f];
+  }
+
+  // lunr.Set's algebra on document numbers.
+  var COMPLETE_SET = {
+    intersect: function (other) { return other; },
+    union: function () { return this; },
+    contains: function () { return true; }
+  };
+  var EMPTY_SET = {
+    intersect: function () { return this; },
+    union: function (other) { return other; },
+    contains: function () { return false; }
+  };
+
+  function DocSet(docs) {
+    this.docs = docs instanceof Set ? docs : new Set(docs);
+  }
+
+  DocSet.prototype.contains = function (doc) { return this.docs.has(doc); };
+
+  DocSet.prototype.intersect = function (other) {
+    if (other === COMPLETE_SET) return this;
+    if (other === EMPTY_SET) return other;
+    var small = this.docs.size < other.docs.size ? this : other;
+    var large = small === this ? other : this;
+    var both = new Set();
+    small.docs.forEach(function (doc) { if (large.docs.has(doc)) both.add(doc); });
+    return new DocSet(both);
+  };
+
+  DocSet.prototype.union = function (other) {
+    if (other === COMPLETE_SET) return COMPLETE_SET;
+    if (other === EMPTY_SET) return this;
+    var all = new Set(this.docs);
+    other.docs.forEach(function (doc) { all.add(doc); });
+    return new DocSet(all);
   };
 
   // The result records of these refs, in their order.
