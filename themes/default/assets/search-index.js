@@ -13,7 +13,9 @@
   'use strict';
 
   var EMPTY = {}; // lunr copies a posting's metadata (none here), never changes it
-  var CACHED_SHARDS = 64; // decoded term shards kept between queries, the latest used
+  // Term shards kept between queries, the latest used, up to this many posting numbers (a
+  // number takes about 14 bytes of heap, decoded): the worker stays within a few MB.
+  var CACHED_NUMBERS = 400000;
   var CACHED_FILES = 64; // records files likewise
 
   // `manifest`: search/manifest.json; `load(path)`: a promise of the JSON file at `path`
@@ -86,8 +88,12 @@
           return;
         }
         var terms = Object.create(null);
-        data.forEach(function (entry) { terms[entry[0]] = entry; });
-        self.shards.set(Number(name.slice(1, -5)), { terms: terms, entries: data });
+        var size = 0;
+        data.forEach(function (entry) {
+          terms[entry[0]] = entry;
+          for (var i = 2; i < entry.length; i++) size += entry[i].length;
+        });
+        self.shards.set(Number(name.slice(1, -5)), { terms: terms, entries: data, size: size });
       });
     }));
   };
@@ -217,14 +223,20 @@
     var self = this;
     var byTerm = Object.create(null);
     var byNumber = Object.create(null);
+    var used = Object.create(null);
     plan.terms.forEach(function (term) {
       var n = self.shardOf(term);
+      used[n] = true;
       var shard = self.shards.get(n);
       self.shards.delete(n); // the latest used last; the oldest beyond the cache go
       self.shards.set(n, shard);
       byTerm[term] = byNumber[shard.terms[term][1]] = shard.terms[term];
     });
-    while (this.shards.size > CACHED_SHARDS) this.shards.delete(this.shards.keys().next().value);
+    var kept = 0;
+    Array.from(this.shards.keys()).reverse().forEach(function (n) {
+      kept += self.shards.get(n).size;
+      if (kept > CACHED_NUMBERS && !(n in used)) self.shards.delete(n);
+    });
     var tokenSet = lunr.TokenSet.fromArray(plan.terms.slice().sort());
     var query = new lunr.Query(fields);
     fn.call(query, query);
