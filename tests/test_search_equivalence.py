@@ -284,6 +284,42 @@ def test_sharded_engine_answers_as_lunrjs_on_the_whole_example_index(tmp_path):
     assert answer["mismatches"] == []
 
 
+def test_one_engine_answers_query_after_query_with_a_cache_too_small_to_keep_them(tmp_path):
+    """Shards dropped from the worker's cache between (and during) queries are fetched
+    again; nothing is answered from a half-dropped cache."""
+    site = example_site()
+    terms = [t for t, _ in search.build_index(site)["invertedIndex"]]
+    queries = _syntax_queries(terms, 300, seed=5)
+    write_search(site, tmp_path)
+    for limit in (0, 2000):
+        answer = node("sharded_engine.js", {"site": str(tmp_path), "queries": queries,
+                                            "index": search.build_index(site),
+                                            "shared": {"cacheLimit": limit}})
+        assert answer["mismatches"] == [] and answer["compared"] == len(queries)
+
+
+def test_a_query_fetches_the_shards_of_its_words_and_records_of_the_results_shown(tmp_path):
+    site = example_site()
+    write_search(site, tmp_path)
+    manifest = json.loads((tmp_path / "search" / "manifest.json").read_bytes())
+    answer = node("sharded_engine.js", {"site": str(tmp_path), "searches": [
+        {"q": "grokking ", "limit": 3, "facets": False},  # a whole word: its shard
+        {"q": "grokking ", "limit": 3},  # and the filters' table
+        {"q": "grokk", "limit": 3, "facets": False},  # typing: completions, near it
+        {"q": "grokking~1", "limit": 3, "facets": False},  # fuzzy: word lists
+    ]})
+    word, filtered, typing, fuzzy = (
+        [f.rsplit("/", 1)[1] for f in files] for files in answer["files"])
+    assert all(f.startswith("r") for f in word[1:]) and word[0].startswith("t")
+    assert 1 <= len(word) - 1 <= 3  # 3 results: at most 3 record files
+    assert sorted(filtered) == sorted([*word, "filters.json"])
+    assert len([f for f in typing if f.startswith("t")]) <= 2
+    # "grokking" stems to "grok": one edit away, words of 3 to 5 letters
+    assert {f for f in fuzzy if f.startswith("w")} == {"w3.json", "w4.json", "w5.json"}
+    assert not any(f.startswith("w") for f in word + typing)
+    assert len(manifest["shards"]) > 10
+
+
 def test_sharded_engine_answers_as_lunrjs_on_a_few_thousand_papers(tmp_path):
     site = site_of(synth.synthetic_papers(3000, seed=2))
     terms = [t for t, _ in search.build_index(site)["invertedIndex"]]

@@ -1,10 +1,11 @@
 // Runs the theme's search engine in Node on the search files a build wrote, as the worker
 // does (search-worker.js + search-index.js), with files read from disk instead of fetched.
 // request on stdin: {site: folder holding search/manifest.json, searches?: [{q, tag?, year?,
-//   limit?, facets?}], queries?: [lunr query strings], index?: the whole serialised index}
+//   limit?, facets?}], queries?: [lunr query strings], index?: the whole serialised index,
+//   shared?: {cacheLimit} to run the queries on one engine whose cache holds that many numbers}
 // answer: {results: [engine.search(...) per search], files: [files each search fetched],
 //   compared: number of queries, mismatches: [[query, lunr.js's answer, the shards']]}
-// Each query runs on a fresh engine (nothing cached), in lunr's syntax on both indexes;
+// Each query runs on a fresh engine (nothing cached) unless shared, in lunr's syntax on both;
 // answers compare as [ref, score, matched terms and fields] in order.
 'use strict';
 const fs = require('fs');
@@ -47,6 +48,11 @@ async function main(request) {
   }
   if (request.queries) {
     const whole = lunr.Index.load(request.index);
+    let shared = null;
+    if (request.shared) {
+      shared = open(request.site, []);
+      shared.cacheLimit = request.shared.cacheLimit;
+    }
     answer.mismatches = [];
     answer.compared = 0;
     for (const text of request.queries) {
@@ -59,7 +65,7 @@ async function main(request) {
         expected = 'error: ' + error.message;
       }
       try {
-        got = JSON.stringify(rows(await open(request.site, []).query(parse)));
+        got = JSON.stringify(rows(await (shared || open(request.site, [])).query(parse)));
       } catch (error) {
         got = 'error: ' + error.message;
       }

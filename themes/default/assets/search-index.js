@@ -30,6 +30,7 @@
     this.files = new Map(); // records file -> promise of its contents, oldest use first
     this.shards = new Map(); // shard number -> {terms, entries}, oldest use first
     this.words = Object.create(null); // word list file -> its words
+    this.cacheLimit = CACHED_NUMBERS;
     this.missing = null; // while a query is planned: the files it still needs
     var self = this;
     // `term in index.invertedIndex`, as Engine asks of a whole lunr index: answered from the
@@ -235,7 +236,7 @@
     var kept = 0;
     Array.from(this.shards.keys()).reverse().forEach(function (n) {
       kept += self.shards.get(n).size;
-      if (kept > CACHED_NUMBERS && !(n in used)) self.shards.delete(n);
+      if (kept > self.cacheLimit && !(n in used)) self.shards.delete(n);
     });
     var tokenSet = lunr.TokenSet.fromArray(plan.terms.slice().sort());
     var query = new lunr.Query(fields);
