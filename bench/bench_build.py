@@ -140,7 +140,9 @@ def prepare(root: Path, scenario: str, clean: Path, built: Path) -> None:
 def sizes(root: Path) -> tuple[int, int, int]:
     out = root / "_site"
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    index = [p.read_bytes() for p in out.glob("assets/search-*/*")]  # the index's files
+    index = [p.read_bytes() for p in out.glob("assets/search-*") if p.is_file()  # whole
+             and not p.name.endswith(".js")] + [p.read_bytes() for p in out.glob(
+                 "assets/search-*/*")]  # or in pieces
     return total, sum(map(len, index)), sum(len(gzip.compress(raw, 6)) for raw in index)
 
 

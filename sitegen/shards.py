@@ -4,7 +4,7 @@ lunr.js scores a document by the dot product of its field vectors with the query
 divided by the query vector's length only. Each entry of a field vector belongs to one
 posting (a term in a document's field) and already holds the term's idf and the field's length
 norm, so the postings of the query's terms alone give lunr's scores exactly; the worker
-(search-index.js) rebuilds a small lunr.Index from them and lets lunr.js query it.
+(search-index.js) runs lunr's query algorithm on them, step for step.
 
 Files, all under one folder named by a hash of their contents (every file changes with any
 new paper anyway: the idf of every term depends on the number of papers):
@@ -37,7 +37,7 @@ from sitegen import lunrjs, urls
 SHARD_GZIP = 8_000  # bytes: a query of three words fetches about three shards
 RECORDS_PER_FILE = 4  # records of neighbouring papers share a file (and its gzip header)
 LONGEST_WORDS = 24  # words this long or longer share one word list
-_SAMPLE = 1 << 19  # bytes of shard text compressed to learn how well it compresses
+_SAMPLE = 1 << 17  # bytes of shard text compressed to learn how well it compresses
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,10 @@
  *
  * The build (sitegen/shards.py) cuts lunr's index into term shards, word lists, result
  * records and a table of each paper's year and tags; search/manifest.json routes a term to
- * its shard. A query is answered by fetching the shards its terms need, rebuilding from them a
- * lunr.Index that holds only those terms, and letting lunr.js query it: a document's score is
- * the dot product of its field vectors with the query vector over the query's terms alone,
- * so the scores, and their order, are the ones lunr.js gives on the whole index.
+ * its shard. A query is answered by fetching the shards its terms need and running lunr's
+ * query algorithm on their postings: a document's score is the dot product of its field
+ * vectors with the query vector, over the query's terms alone, so the scores, and their
+ * order, are the ones lunr.js gives on the whole index.
  *
  * Loaded by the worker with importScripts (after the manifest) and by Node with require.
  */
@@ -487,8 +487,12 @@
 
   // {year(ref), tags(ref)} for filters and their counts.
   ShardedIndex.prototype.table = function () {
-    if (!this.papers) this.papers = this.file('filters.json').then(profileTable);
-    return this.papers;
+    var self = this;
+    if (!this.filters) {
+      this.filters = this.load(this.manifest.folder + 'filters.json');
+      this.filters.catch(function () { self.filters = null; }); // may be tried again
+    }
+    return this.filters.then(profileTable);
   };
 
   function profileTable(table) {
