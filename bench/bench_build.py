@@ -143,10 +143,12 @@ def sizes(root: Path) -> tuple[int, int, int, int]:
     """Output bytes, search index bytes raw and gzipped, and the largest HTML page's bytes."""
     out = root / "_site"
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    index = next(out.glob("assets/search-index*.json"), None)
-    raw = index.read_bytes() if index else b""
+    index = [p.read_bytes() for p in out.glob("assets/search-*") if p.is_file()  # whole
+             and not p.name.endswith(".js")] + [p.read_bytes() for p in out.glob(
+                 "assets/search-*/*")]  # or in pieces
     largest = max((p.stat().st_size for p in out.rglob("*.html")), default=0)
-    return total, len(raw), len(gzip.compress(raw, 6)), largest
+    return (total, sum(map(len, index)), sum(len(gzip.compress(raw, 6)) for raw in index),
+            largest)
 
 
 def bench_size(n: int, runs: int, base: Path, repos: tuple[Path, ...] = (REPO,),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # not imported at run time: a no-op build needs none of them
     from sitegen.importer import ImportReport
     from sitegen.model import Site
     from sitegen.output import Output
+    from sitegen.search import SearchFiles
     from sitegen.theme import Assets, Theme
     from sitegen.views import ViewData
 
@@ -66,7 +67,7 @@ def _build(config: Config, strict: bool, fork: bool) -> int:
     from sitegen.importer import import_dumps
     from sitegen.markup import MarkdownRenderer
     from sitegen.output import Output
-    from sitegen.search import search_assets
+    from sitegen.search import search_files
     from sitegen.site import load_site
     from sitegen.theme import collect_assets
     from sitegen.views import ViewData
@@ -82,8 +83,8 @@ def _build(config: Config, strict: bool, fork: bool) -> int:
     # the search index and the papers' view data (about as long, from 1k to 50k papers).
     with Related(site, cache, fork) as related_lists:
         with clock("search"):  # the index and result records, as hashed assets
-            files = search_assets(site, config, memo=cache.memo("search"))
-            assets = collect_assets(theme, files)
+            search = search_files(site, config, memo=cache.memo("search"))
+            assets = collect_assets(theme, search.assets)
         with clock("views"):  # each paper's math, Markdown and citation, for every page
             views = ViewData(site, config, MarkdownRenderer(), cache.memo("views"))
         with clock("related"):  # waits for every paper's most related papers
@@ -93,7 +94,7 @@ def _build(config: Config, strict: bool, fork: bool) -> int:
             pages, reused, data = render_pages(site, config, theme, assets, views, related,
                                                out, cache, fork)
         with clock("feeds"):
-            write_data(out, data, assets, pages, config)
+            write_data(out, data, assets, pages, config, search)
         with clock("swap"):
             out.commit()
     cache.save_memos()
@@ -115,13 +116,10 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
     (data_files(), written by the render's worker before it takes pages). Cache entries
     are keyed by content, so they stay right even if this build fails later."""
     from sitegen.render import render_site
-    from sitegen.search import DATA_ASSETS
-
-    # What every page shares (templates count per page, in render.py); the search data's
-    # names are left out (pages reach them through search/manifest.json), so a new paper
-    # does not change every page.
-    salt = digest(repr((config, sorted(
-        (n, p) for n, p in assets.paths.items() if n not in DATA_ASSETS))).encode())
+    # What every page shares (templates count per page, in render.py). The search data are
+    # not assets (pages reach them through search/manifest.json), so a new paper does not
+    # change every page.
+    salt = digest(repr((config, sorted(assets.paths.items()))).encode())
     html = HtmlStore(cache)
 
     def take(file: str, key: str) -> int | None:
@@ -145,15 +143,16 @@ def render_pages(site: Site, config: Config, theme: Theme, assets: Assets, views
 
 
 def write_data(out: Output, files: dict[str, int], assets: Assets,
-               pages: list[tuple[str, str]], config: Config) -> None:
-    """The search manifest, sitemap and robots.txt; the feeds and exports (`files`: their
-    sizes), written already, are claimed."""
+               pages: list[tuple[str, str]], config: Config, search: SearchFiles) -> None:
+    """The search index's files and manifest, sitemap and robots.txt; the feeds and exports
+    (`files`: their sizes), written already, are claimed."""
     from sitegen import feeds, urls
-    from sitegen.search import manifest
 
     for path, size in files.items():
         out.claim(path, size)
-    out.write(urls.SEARCH_MANIFEST, manifest(assets.paths))
+    for path, data in search.shards.paths().items():
+        out.write(path, data)
+    out.write(urls.SEARCH_MANIFEST, search.manifest(assets.paths))
     public = [path for kind, path in pages if kind != "404"]
     out.write(urls.SITEMAP, feeds.sitemap(public, config))
     out.write(urls.ROBOTS, feeds.robots_txt(config))

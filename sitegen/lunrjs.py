@@ -307,10 +307,7 @@ def build_index(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Fiel
 def _index_json(refs: list[str], analyses: list[Analysis], fields: Sequence[Field],
                 search_pipeline: Sequence[str], k1: float, b: float) -> bytes:
     names = [f.name for f in fields]
-    terms, ids, freqs, sizes = _flatten(analyses, len(fields))
-    segment = np.repeat(np.arange(len(sizes)), sizes)  # per element: doc * fields + field
-    scores = _scaled_scores(ids, freqs, segment, sizes, fields, len(refs), k1, b)
-    del freqs  # the arrays are large: each goes as soon as it has served
+    terms, ids, segment, sizes, scores = _elements(analyses, fields, len(refs), k1, b)
     vectors = _field_vectors(refs, names, ids, scores, segment, sizes, len(terms))
     del scores
     inverted = _inverted_index(terms, refs, names, ids, segment)
@@ -318,6 +315,37 @@ def _index_json(refs: list[str], analyses: list[Analysis], fields: Sequence[Fiel
         b'{"version":', _json(VERSION), b',"fields":', _json(names), b',"fieldVectors":[',
         *vectors, b'],"invertedIndex":[', *inverted, b'],"pipeline":',
         _json(list(search_pipeline)), b"}"))
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The index as arrays, for writing it in other layouts than lunr.js's (search shards):
+    per element (a term of a document's field, by document, field, then term number) its
+    term number, its document field (doc * fields + field) and Math.round(score * 1000);
+    `terms` by number, numbered as lunr.js numbers them (the vectors' indexes)."""
+    terms: list[str]
+    ids: np.ndarray
+    segment: np.ndarray
+    scores: np.ndarray
+    sizes: np.ndarray  # elements per document field
+
+
+def postings(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
+             pipeline_names: Sequence[str] = DEFAULT_PIPELINE, k1: float = 1.2,
+             b: float = 0.75, *, tokens: Callable[[str], list[str]] = tokenize,
+             memo: dict[str, Analysis] | None = None) -> tuple[list[str], Postings]:
+    """(refs, the index's arrays): what build_index_json() writes, before writing it."""
+    refs, analyses = _analysed(docs, pipeline_names, tokens, memo)
+    terms, ids, segment, sizes, scores = _elements(analyses, fields, len(refs), k1, b)
+    return refs, Postings(terms, ids, segment, scores, sizes)
+
+
+def _elements(analyses: list[Analysis], fields: Sequence[Field], doc_count: int, k1: float,
+              b: float):
+    terms, ids, freqs, sizes = _flatten(analyses, len(fields))
+    segment = np.repeat(np.arange(len(sizes)), sizes)  # per element: doc * fields + field
+    scores = _scaled_scores(ids, freqs, segment, sizes, fields, doc_count, k1, b)
+    return terms, ids, segment, sizes, scores
 
 
 def _json(value: Any) -> bytes:

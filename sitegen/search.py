@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen import lunrjs, urls
+from sitegen import lunrjs, shards, urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError
 from sitegen.model import Paper, Site
@@ -26,6 +27,7 @@ from sitegen.model import Paper, Site
 FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abstract"),
           lunrjs.Field("notes"))
 PIPELINE = ("stopWordFilter", "stemmer")
+SEARCH_PIPELINE = ("stemmer",)  # what lunr.js runs on query terms (its builder's default)
 SNIPPET_CHARS = 300  # enough for two lines of context under a result
 _SNIPPET_SOURCE = SNIPPET_CHARS + 60  # characters read for it, unless many are spaces
 LUNR_FILE = Path("node_modules") / "lunr" / "lunr.min.js"
@@ -161,19 +163,27 @@ def lunr_js(config: Config) -> bytes:
     raise SitegenError(f"{config.root / LUNR_FILE}: not found; search needs lunr.js (run npm ci)")
 
 
-# Change with every paper: pages never link them by name, search/manifest.json does.
-DATA_ASSETS = ("search-docs.json", "search-index.json")
+ENGINE = "search-index.js"  # the theme's script that reads the files below in the worker
 
 
-def manifest(paths: dict[str, str]) -> bytes:
-    """search/manifest.json: the data files' hashed paths, from the site root."""
-    return dumps({"docs": paths["search-docs.json"], "index": paths["search-index.json"]})
+@dataclass(frozen=True)
+class SearchFiles:
+    """What the build writes for search: assets (lunr.js, by asset name) and the index's
+    data files (shards.py), which pages reach only through search/manifest.json."""
+    assets: dict[str, bytes]
+    shards: shards.Shards
+    tags: dict[str, str]  # slug -> name, of the tags papers use
+
+    def manifest(self, paths: dict[str, str]) -> bytes:
+        """search/manifest.json, given the assets' hashed paths."""
+        return shards.manifest(self.shards, [f.name for f in FIELDS], SEARCH_PIPELINE,
+                               self.tags, paths[ENGINE])
 
 
-def search_assets(site: Site, config: Config,
-                  memo: dict[str, lunrjs.Analysis] | None = None) -> dict[str, bytes]:
-    """Every generated file the search needs, by asset name; the scripts and styles that
-    use them are theme assets (search.js, search-worker.js, search.css).
+def search_files(site: Site, config: Config,
+                 memo: dict[str, lunrjs.Analysis] | None = None) -> SearchFiles:
+    """Every generated file the search needs; the scripts and styles that use them are theme
+    assets (search.js, search-worker.js, search-index.js, search.css).
 
     `memo` keeps what the index needs of each paper's text between builds: pass the dict an
     earlier build left (or an empty one) and only new or changed papers are analysed again;
@@ -182,9 +192,7 @@ def search_assets(site: Site, config: Config,
     """
     texts, records = _sources(site)
     docs = ((str(i), paper_texts) for i, paper_texts in enumerate(texts))
-    index = lunrjs.build_index_json(docs, FIELDS, PIPELINE, tokens=tokens, memo=memo)
-    return {
-        "lunr.js": lunr_js(config),
-        "search-index.json": index,
-        "search-docs.json": _json(records),  # strings only: nothing for _ints to change
-    }
+    refs, index = lunrjs.postings(docs, FIELDS, PIPELINE, tokens=tokens, memo=memo)
+    profiles = [(record[2][:4], tuple(record[3])) for record in records["docs"]]
+    data = shards.build(refs, index, len(FIELDS), records["docs"], profiles)
+    return SearchFiles({"lunr.js": lunr_js(config)}, data, records["tags"])

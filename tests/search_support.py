@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import search, urls
+from sitegen.config import Config
 from sitegen.model import Paper, Site, Tag, slugify
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,3 +58,15 @@ def node(script: str, request: dict) -> dict:
                           capture_output=True, text=True, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
+
+
+def write_search(site, folder: Path) -> search.SearchFiles:
+    """The search files as the build writes them: the data files and search/manifest.json."""
+    files = search.search_files(site, Config(root=REPO))
+    for path, data in files.shards.paths().items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+    (folder / "search").mkdir(exist_ok=True)
+    (folder / urls.SEARCH_MANIFEST).write_bytes(
+        files.manifest({search.ENGINE: "assets/search-index.js"}))
+    return files

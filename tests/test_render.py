@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -170,10 +171,13 @@ def test_a_template_syntax_error_names_file_and_line(tiny):
 
 
 def test_generated_files_are_assets_templates_reach_by_name(tiny, monkeypatch):
-    real = search.search_assets
-    monkeypatch.setattr(search, "search_assets",
-                        lambda site, config, **kw: {**real(site, config, **kw),
-                                                    "extra.json": b'{"n": 2}'})
+    real = search.search_files
+
+    def with_extra(site, config, **kw):
+        files = real(site, config, **kw)
+        return replace(files, assets={**files.assets, "extra.json": b'{"n": 2}'})
+
+    monkeypatch.setattr(search, "search_files", with_extra)
     _override(tiny, "page.html", '{% extends "base.html" %}{% block scripts %}'
               '<script src="{{ asset(\'extra.json\') }}" type="application/json" '
               'id="extra"></script>{% endblock %}')

@@ -7,28 +7,32 @@ every example paper; tests/test_search_browser.py then proves the same in Chromi
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import pickle
 import re
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sitegen import cli, lunrjs, search, urls
+from sitegen import shards as shards_
 from sitegen.config import Config
 from sitegen.errors import SitegenError
 from sitegen.model import Paper
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_support import REPO, example_site, node, site_of, synth  # noqa: E402
+from search_support import REPO, example_site, node, site_of, synth, write_search  # noqa: E402
 
 
 def _engine(site, searches: list[dict]) -> list[dict]:
-    _, records = search.documents(site)
-    answer = node("search_engine.js", {"index": search.build_index(site), "records": records,
-                                       "searches": searches})
+    """The theme's engine on the files the build writes for `site`, in Node."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_search(site, Path(folder))
+        answer = node("sharded_engine.js", {"site": folder, "searches": searches})
     return answer["results"]
 
 
@@ -46,37 +50,73 @@ def test_fold_meets_the_reader_halfway():
     assert search.fold("") == search.fold("— … 🚀") == ""
 
 
-def test_search_assets_hold_lunr_the_index_and_result_records():
+def test_search_files_hold_lunr_the_term_shards_and_result_records(tmp_path):
     site = example_site()
-    files = search.search_assets(site, Config(root=REPO))
-    assert set(files) == {"lunr.js", "search-index.json", "search-docs.json"}
-    assert b"lunr" in files["lunr.js"][:300] and b"2.3.9" in files["lunr.js"][:300]
-    index = json.loads(files["search-index.json"])
-    assert index["version"] == "2.3.9" and index["pipeline"] == ["stemmer"]
-    assert index["fields"] == ["title", "tags", "abstract", "notes"]
-    records = json.loads(files["search-docs.json"])
-    assert len(records["docs"]) == len(site.papers) > 200
-    for paper, (url, title, date, tags, snippet) in zip(site.papers, records["docs"], strict=True):
+    files = write_search(site, tmp_path)
+    assert set(files.assets) == {"lunr.js"}
+    assert b"lunr" in files.assets["lunr.js"][:300] and b"2.3.9" in files.assets["lunr.js"][:300]
+    manifest = json.loads((tmp_path / urls.SEARCH_MANIFEST).read_bytes())
+    assert manifest["pipeline"] == ["stemmer"] and manifest["papers"] == len(site.papers) > 200
+    assert manifest["fields"] == ["title", "tags", "abstract", "notes"]
+    assert manifest["engine"] == "assets/search-index.js"
+    folder = tmp_path / manifest["folder"]
+    assert manifest["folder"].startswith("assets/search-")
+    # Term shards: every term of the index once, in lunr's order, each shard from its first.
+    index = search.build_index(site)
+    shards = [json.loads((folder / f"t{n}.json").read_bytes())
+              for n in range(len(manifest["shards"]))]
+    assert [e[0] for e in shards[0]][:1] == manifest["shards"][:1]
+    assert [shard[0][0] for shard in shards] == manifest["shards"]
+    assert [e[0] for shard in shards for e in shard] == [t for t, _ in index["invertedIndex"]]
+    assert [e[1] for shard in shards for e in shard] == \
+        [p["_index"] for _, p in index["invertedIndex"]]
+    assert len(shards) > 5 and max(len(gzip.compress(json.dumps(s).encode())) for s in shards) \
+        < 4 * shards_.SHARD_GZIP
+    # Records, a few a file, in the papers' order.
+    records = [r for n in range((len(site.papers) + 3) // 4)
+               for r in json.loads((folder / f"r{n}.json").read_bytes())]
+    assert len(records) == len(site.papers)
+    for paper, (url, title, date, tags, snippet) in zip(site.papers, records, strict=True):
         assert url == urls.paper_path(paper.slug) and title == paper.title
         assert date == (paper.date.isoformat() if paper.date else "")
-        assert set(tags) <= set(records["tags"]) and len(snippet) <= search.SNIPPET_CHARS + 1
+        assert set(tags) <= set(manifest["tags"]) and len(snippet) <= search.SNIPPET_CHARS + 1
+    table = json.loads((folder / "filters.json").read_bytes())
+    assert [table["profiles"][n] for n in table["papers"]] == [[r[2][:4], r[3]] for r in records]
+    words = [w for n in range(1, manifest["words"] + 1)
+             for w in json.loads((folder / f"w{n}.json").read_bytes())]
+    assert sorted(words) == sorted(t for t, _ in index["invertedIndex"])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in folder.iterdir()) == \
+        sorted(files.shards.paths())
 
 
-def test_index_holds_nothing_lunrjs_does_not_need():
-    index = json.loads(search.search_assets(example_site(), Config(root=REPO))["search-index.json"])
-    refs = {v[0].split("/", 1)[1] for v in index["fieldVectors"]}
-    assert refs == {str(i) for i in range(len(example_site().papers))}  # short references
-    assert all(v[1] or v[0].startswith("title/") for v in index["fieldVectors"])
-    postings = [docs for _, posting in index["invertedIndex"]
-                for field, docs in posting.items() if field != "_index"]
-    assert all(meta == {} for docs in postings for meta in docs.values())  # no positions
+def test_shards_hold_the_scores_lunr_js_reads_and_nothing_else():
+    """A shard's postings are lunr's field vectors, entry by entry: the same score (as
+    lunr.js reads it, three decimals) for the same term, field and document."""
+    site = example_site()
+    index = search.build_index(site)
+    files = search.search_files(site, Config(root=REPO))
+    fields = [f.name for f in search.FIELDS]
+    vectors = {}
+    for key, flat in index["fieldVectors"]:
+        for number, score in zip(flat[0::2], flat[1::2], strict=True):
+            vectors[key, number] = score
+    seen = {}
+    for name, data in files.shards.files.items():
+        if name.startswith("t"):
+            for _term, number, *postings in json.loads(data):
+                for field, flat in zip(fields, postings, strict=True):
+                    doc = 0
+                    for gap, score in zip(flat[0::2], flat[1::2], strict=True):
+                        doc += gap
+                        seen[f"{field}/{doc}", number] = score / 1000
+    assert seen == vectors
 
 
 def test_same_site_gives_the_same_bytes():
-    first = search.search_assets(example_site(), Config(root=REPO))
-    again = search.search_assets(synth.example_site(), Config(root=REPO))  # a fresh import
-    assert first["search-index.json"] == again["search-index.json"]
-    assert first["search-docs.json"] == again["search-docs.json"]
+    first = search.search_files(example_site(), Config(root=REPO))
+    again = search.search_files(synth.example_site(), Config(root=REPO))  # a fresh import
+    assert first.shards == again.shards
+    assert first.manifest({search.ENGINE: "e.js"}) == again.manifest({search.ENGINE: "e.js"})
 
 
 def test_snippet_is_cut_at_a_word():
@@ -121,7 +161,7 @@ def test_snippet_of_an_abstract_made_mostly_of_spaces_is_the_whole_texts():
 # ---------------------------------------------------------------- the memo
 
 def _files(site, memo=None) -> dict[str, bytes]:
-    return search.search_assets(site, Config(root=REPO), memo=memo)
+    return search.search_files(site, Config(root=REPO), memo=memo).shards.paths()
 
 
 def test_the_memo_changes_the_time_not_the_bytes():
@@ -323,7 +363,7 @@ def test_an_unfinished_word_already_finds_the_papers_with_the_whole_word(word):
 
 def test_a_review_without_papers_still_has_a_search_that_answers():
     site = site_of([])
-    files = search.search_assets(site, Config(root=REPO))
-    assert json.loads(files["search-docs.json"]) == {"docs": [], "tags": {}}
-    [result] = _engine(site, [{"q": "anything"}])
-    assert result["total"] == 0 and result["results"] == []
+    files = search.search_files(site, Config(root=REPO))
+    assert json.loads(files.manifest({search.ENGINE: "e.js"}))["shards"] == []
+    [result, negated] = _engine(site, [{"q": "anything"}, {"q": "-anything"}])
+    assert result["total"] == negated["total"] == 0 and result["results"] == []

@@ -15,7 +15,8 @@ from tests.conftest import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 PREFIX = "/review/sub/"
-SEARCH_FILES = re.compile(r"/assets/(lunr|search-index|search-docs|search-worker)\.")
+SEARCH_FILES = re.compile(r"/assets/(lunr|search-index|search-worker)\.|/assets/search-\w+/(\w)"
+                          r"|/search/manifest")
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +92,17 @@ def test_nothing_is_fetched_until_the_box_is_focused_and_lunr_stays_off_the_page
         page.page.locator("#search-box-q").focus()
     page.type_in_box("grokking")
     fetched = [u for u in page.requests if SEARCH_FILES.search(u)]
-    assert sorted(SEARCH_FILES.search(u)[1] for u in fetched) == [
-        "lunr", "search-docs", "search-index", "search-worker"]  # each once
-    assert all(urlsplit(u).path.startswith(PREFIX + "assets/") for u in fetched)
+    scripts = sorted(SEARCH_FILES.search(u)[1] for u in fetched if SEARCH_FILES.search(u)[1])
+    assert scripts == ["lunr", "search-index", "search-worker"]  # each once
+    manifest = [u for u in fetched if "/search/manifest" in u]
+    assert len(manifest) == 1 and urlsplit(manifest[0]).path == PREFIX + "search/manifest.json"
+    # Then only pieces of the index: term shards, and records of the results shown; no word
+    # list, no filter table (the box shows no filters), no piece twice.
+    data = [u for u in fetched if SEARCH_FILES.search(u)[2]]
+    assert {SEARCH_FILES.search(u)[2] for u in data} == {"t", "r"}
+    assert len(data) == len(set(data)) and len(data) <= 8 + 4
+    assert all(urlsplit(u).path.startswith(PREFIX + "assets/")
+               for u in fetched if u not in manifest)
     # lunr.js and the index live in the worker; the page itself never loads them
     assert page.page.evaluate("typeof window.lunr") == "undefined"
 

@@ -6,6 +6,7 @@ what comes back: terms, postings, vectors, stems, tokens, and query results.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import sys
@@ -19,7 +20,16 @@ from hypothesis import strategies as st
 from sitegen import lunrjs, search
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_support import REPO, bench_search, example_papers, example_site, node  # noqa: E402
+from search_support import (  # noqa: E402
+    REPO,
+    bench_search,
+    example_papers,
+    example_site,
+    node,
+    site_of,
+    synth,
+    write_search,
+)
 
 # Characters where JavaScript and Python, or lunr.js and lunr.py, part ways.
 TRICKY = list("aeiouyAEIOUY sy-–—_'’.:?!*~^+\\/()\"\t\n\v\f\r\u00a0\u1680\u2000\u2009\u200a"
@@ -227,3 +237,110 @@ def test_scores_round_as_javascript_rounds():
     values = [(k + 0.5) / 1000 for k in range(3000)] + [1.0005, 2.6745, 0.0015, 7.3215]
     assert [lunrjs.js_round3(v) for v in values] == node("lunr_reference.js",
                                                            {"rounds": values})["rounds"]
+
+
+# ---------------------------------------------------------------- the sharded index
+
+def _sharded_answer(site, queries: list[str], folder: Path) -> dict:
+    """lunr.js on the whole index and the theme's engine on the build's shards, in Node."""
+    write_search(site, folder)
+    return node("sharded_engine.js", {"site": str(folder), "queries": queries,
+                                      "index": search.build_index(site)})
+
+
+def _syntax_queries(terms: list[str], count: int, seed: int) -> list[str]:
+    """Queries in lunr's syntax over these terms: words, fields, presence, prefixes,
+    suffixes, fuzzy words, boosts, and mixes of them."""
+    rng = random.Random(seed)
+    fields = [f.name for f in search.FIELDS]
+    forms = [
+        lambda t: t,
+        lambda t: f"{rng.choice(fields)}:{t}",
+        lambda t: f"+{t} {rng.choice(terms)}",
+        lambda t: f"+{t} -{rng.choice(terms)}",
+        lambda t: f"-{t}",
+        lambda t: t[:max(1, len(t) - 2)] + "*",
+        lambda t: "*" + t[-3:],
+        lambda t: f"{t}~1",
+        lambda t: f"{t[:-1]}~{rng.choice([1, 2])}",
+        lambda t: f"{t}^{rng.choice([2, 10])} {rng.choice(terms)}",
+        lambda t: " ".join(rng.sample(terms, 3)),
+        lambda t: f"title:{t[:2]}* +{rng.choice(terms)}",
+    ]
+    return [rng.choice(forms)(rng.choice(terms)) for _ in range(count)]
+
+
+def test_sharded_engine_answers_as_lunrjs_on_the_whole_example_index(tmp_path):
+    """Same refs, same scores, same matched terms and fields, same order: for every word of
+    the vocabulary alone and as a prefix, and for queries in every form of lunr's syntax."""
+    site = example_site()
+    terms = [t for t, _ in search.build_index(site)["invertedIndex"]]
+    queries = [*terms, *(t[:max(1, len(t) - 2)] + "*" for t in terms[::3]),
+               *_syntax_queries(terms, 1500, seed=1),
+               "grokking generalization", "memorization vs generalization", "*", "", "-x",
+               "title:grok* -abstract:memor*", "+nothingatall model", "nothingatall~1"]
+    answer = _sharded_answer(site, queries, tmp_path)
+    assert answer["compared"] == len(queries)
+    assert answer["mismatches"] == []
+
+
+def test_one_engine_answers_query_after_query_with_a_cache_too_small_to_keep_them(tmp_path):
+    """Shards dropped from the worker's cache between (and during) queries are fetched
+    again; nothing is answered from a half-dropped cache."""
+    site = example_site()
+    terms = [t for t, _ in search.build_index(site)["invertedIndex"]]
+    queries = _syntax_queries(terms, 300, seed=5)
+    write_search(site, tmp_path)
+    for limit in (0, 2000):
+        answer = node("sharded_engine.js", {"site": str(tmp_path), "queries": queries,
+                                            "index": search.build_index(site),
+                                            "shared": {"cacheLimit": limit}})
+        assert answer["mismatches"] == [] and answer["compared"] == len(queries)
+
+
+def test_a_query_fetches_the_shards_of_its_words_and_records_of_the_results_shown(tmp_path):
+    site = example_site()
+    write_search(site, tmp_path)
+    manifest = json.loads((tmp_path / "search" / "manifest.json").read_bytes())
+    answer = node("sharded_engine.js", {"site": str(tmp_path), "searches": [
+        {"q": "grokking ", "limit": 3, "facets": False},  # a whole word: its shard
+        {"q": "grokking ", "limit": 3},  # and the filters' table
+        {"q": "grokk", "limit": 3, "facets": False},  # typing: completions, near it
+        {"q": "grokking~1", "limit": 3, "facets": False},  # fuzzy: word lists
+    ]})
+    word, filtered, typing, fuzzy = (
+        [f.rsplit("/", 1)[1] for f in files] for files in answer["files"])
+    assert all(f.startswith("r") for f in word[1:]) and word[0].startswith("t")
+    assert 1 <= len(word) - 1 <= 3  # 3 results: at most 3 record files
+    assert sorted(filtered) == sorted([*word, "filters.json"])
+    assert len([f for f in typing if f.startswith("t")]) <= 2
+    # "grokking" stems to "grok": one edit away, words of 3 to 5 letters
+    assert {f for f in fuzzy if f.startswith("w")} == {"w3.json", "w4.json", "w5.json"}
+    assert not any(f.startswith("w") for f in word + typing)
+    assert len(manifest["shards"]) > 10
+
+
+def test_sharded_engine_answers_as_lunrjs_on_a_few_thousand_papers(tmp_path):
+    site = site_of(synth.synthetic_papers(3000, seed=2))
+    terms = [t for t, _ in search.build_index(site)["invertedIndex"]]
+    queries = _syntax_queries(terms, 600, seed=3)
+    answer = _sharded_answer(site, queries, tmp_path)
+    assert answer["compared"] == len(queries)
+    assert answer["mismatches"] == []
+    shards = json.loads((tmp_path / "search" / "manifest.json").read_bytes())["shards"]
+    assert len(shards) > 50  # the queries did cross shards
+
+
+_EXAMPLE_TERMS = st.sampled_from(sorted({lunrjs.stemmer(w) for p in synth.example_papers()[:60]
+                                         for w in search.tokens(p.title)}))
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["", "+", "-", "title:", "abstract:", "tags:"]),
+                          _EXAMPLE_TERMS,
+                          st.sampled_from(["", "*", "~1", "^3", "~2"])), min_size=1, max_size=4))
+def test_any_query_of_the_example_words_scores_as_lunrjs(tmp_path, parts):
+    query = " ".join(f"{a}{t}{b}" for a, t, b in parts)
+    answer = _sharded_answer(example_site(), [query], tmp_path)
+    assert answer["mismatches"] == []

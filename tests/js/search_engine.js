@@ -1,6 +1,7 @@
 // Runs the theme's search engine (search-worker.js) in Node on a built index, for tests.
 // request on stdin: {index?, records?, searches?: [{q, tag?, year?, limit?}], fold?: [texts]}
 // answer: {results: [engine.search(...) per search], fold: [fold(text) per text]}
+// (a whole index in memory; tests/js/sharded_engine.js runs it on the files a build writes)
 'use strict';
 const path = require('path');
 const lunr = require('lunr');
@@ -9,19 +10,19 @@ const { fold, Engine } = require(process.env.SITEGEN_SEARCH_WORKER || engineFile
 
 let input = '';
 process.stdin.on('data', (chunk) => { input += chunk; });
-process.stdin.on('end', () => {
+process.stdin.on('end', async () => {
   const request = JSON.parse(input);
   const answer = {};
   if (request.fold) answer.fold = request.fold.map(fold);
   if (request.searches) {
     const engine = new Engine(lunr, request.index, request.records);
-    answer.results = request.searches.map((s) => {
+    answer.results = await Promise.all(request.searches.map((s) => {
       try {
-        return engine.search(s.q, s);
+        return engine.search(s.q, s).catch((error) => ({ error: String(error) }));
       } catch (error) {
         return { error: String(error) };
       }
-    });
+    }));
   }
   process.stdout.write(JSON.stringify(answer));
 });

@@ -1,8 +1,10 @@
 /* sitegen search engine: lunr.js over the prebuilt index, kept off the page's main thread.
  *
  * Runs as a Web Worker started by search.js; tests load the same file in Node through
- * module.exports. Everything here treats paper text as data: results go back as plain strings
- * and [text, isMatch] pieces, which search.js turns into text nodes and <mark> elements.
+ * module.exports. The index is fetched in pieces as queries need them (search-index.js), so
+ * index.query() and search() answer with promises. Everything here treats paper text as data:
+ * results go back as plain strings and [text, isMatch] pieces, which search.js turns into
+ * text nodes and <mark> elements.
  */
 (function (scope) {
   'use strict';
@@ -22,11 +24,12 @@
     return folded ? folded.split(' ') : [];
   }
 
-  function Engine(lunr, serializedIndex, records) {
+  // `index`: a ShardedIndex (search-index.js); or a serialised lunr index and its records
+  // ({docs, tags}), for tests.
+  function Engine(lunr, index, records) {
     this.lunr = lunr;
-    this.index = lunr.Index.load(serializedIndex);
-    this.docs = records.docs;
-    this.tagNames = records.tags;
+    this.index = records ? new (indexes().MemoryIndex)(lunr, index, records) : index;
+    this.tagNames = this.index.tagNames;
     // Query syntax only when the reader uses it on purpose: a pasted title such as
     // "Grokking: A Study" is a plain search, not a search of a field called "grokking".
     this.syntax = new RegExp('(^|\\s)[+-]\\S|[*~^]|(^|\\s)(' + this.index.fields.join('|') + '):');
@@ -125,43 +128,55 @@
     return pieces;
   };
 
+  // A promise of {total, facets, tagNames, results}. Filters and their counts need every
+  // paper's year and tags: `facets: false` (and no filter) spares fetching them.
   Engine.prototype.search = function (text, options) {
     options = options || {};
     var self = this;
-    var hits = this.query(String(text || ''));
+    var filtered = options.facets !== false || options.tag || options.year;
+    return Promise.all([this.query(String(text || '')), filtered ? this.index.table() : null])
+      .then(function (found) { return self.answer(found[0], found[1], options); });
+  };
+
+  Engine.prototype.answer = function (hits, table, options) {
+    var self = this;
     // Object.create(null): a tag called "constructor" must count from 0 like any other.
     var facets = { tags: Object.create(null), years: Object.create(null) };
-    var kept = [];
+    var kept = table ? [] : hits;
     // Each filter's counts follow the other filter, so the reader sees what choosing gives.
-    hits.forEach(function (hit) {
-      var doc = self.docs[Number(hit.ref)];
-      var year = doc[2].slice(0, 4);
-      var tags = doc[3];
-      var tagOk = !options.tag || tags.indexOf(options.tag) !== -1;
-      var yearOk = !options.year || options.year === year;
-      if (yearOk) {
-        tags.forEach(function (tag) { facets.tags[tag] = (facets.tags[tag] || 0) + 1; });
-      }
-      if (tagOk && year) facets.years[year] = (facets.years[year] || 0) + 1;
-      if (tagOk && yearOk) kept.push(hit);
+    if (table) {
+      hits.forEach(function (hit) {
+        var year = table.year(hit.ref);
+        var tags = table.tags(hit.ref);
+        var tagOk = !options.tag || tags.indexOf(options.tag) !== -1;
+        var yearOk = !options.year || options.year === year;
+        if (yearOk) {
+          tags.forEach(function (tag) { facets.tags[tag] = (facets.tags[tag] || 0) + 1; });
+        }
+        if (tagOk && year) facets.years[year] = (facets.years[year] || 0) + 1;
+        if (tagOk && yearOk) kept.push(hit);
+      });
+    }
+    var shown = kept.slice(0, options.limit || 20);
+    var refs = shown.map(function (hit) { return hit.ref; });
+    return this.index.records(refs).then(function (docs) {
+      return {
+        total: kept.length,
+        facets: facets,
+        tagNames: self.tagNames,
+        results: shown.map(function (hit, i) {
+          var doc = docs[i];
+          var matched = hit.matchData.metadata;
+          return {
+            url: doc[0],
+            title: self.highlight(doc[1], matched),
+            date: doc[2],
+            tags: doc[3].map(function (tag) { return [tag, self.tagNames[tag] || tag]; }),
+            snippet: self.highlight(doc[4], matched)
+          };
+        })
+      };
     });
-    var limit = options.limit || 20;
-    return {
-      total: kept.length,
-      facets: facets,
-      tagNames: this.tagNames,
-      results: kept.slice(0, limit).map(function (hit) {
-        var doc = self.docs[Number(hit.ref)];
-        var matched = hit.matchData.metadata;
-        return {
-          url: doc[0],
-          title: self.highlight(doc[1], matched),
-          date: doc[2],
-          tags: doc[3].map(function (tag) { return [tag, self.tagNames[tag] || tag]; }),
-          snippet: self.highlight(doc[4], matched)
-        };
-      })
-    };
   };
 
   function fetchJSON(url, options) {
@@ -179,23 +194,32 @@
         scope.importScripts(message.lunr);
         // Revalidated on every load: it is the one file whose name never changes.
         ready = fetchJSON(message.manifest, { cache: 'no-cache' })
-          .then(function (files) {
-            return Promise.all([fetchJSON(new URL(files.index, message.root).href),
-              fetchJSON(new URL(files.docs, message.root).href)]);
-          })
-          .then(function (data) { return new Engine(scope.lunr, data[0], data[1]); });
+          .then(function (manifest) {
+            scope.importScripts(new URL(manifest.engine, message.root).href);
+            var index = new scope.sitegenSearchIndex.ShardedIndex(scope.lunr, manifest,
+              function (path) { return fetchJSON(new URL(path, message.root).href); });
+            return new Engine(scope.lunr, index);
+          });
         ready.then(function () { scope.postMessage({ type: 'ready' }); },
           function (error) { scope.postMessage({ type: 'error', message: String(error) }); });
       } else if (message.type === 'search' && ready) {
         ready.then(function (engine) {
-          var answer = engine.search(message.q, message);
-          answer.type = 'results';
-          answer.id = message.id;
-          answer.q = message.q;
-          scope.postMessage(answer);
-        }).catch(function () { /* reported once, on init */ });
+          return engine.search(message.q, message).then(function (answer) {
+            answer.type = 'results';
+            answer.id = message.id;
+            answer.q = message.q;
+            scope.postMessage(answer);
+          }, function (error) {
+            scope.postMessage({ type: 'error', message: String(error) });
+          });
+        }, function () { /* reported once, on init */ });
       }
     };
+  }
+
+  // search-index.js: in the worker, loaded by init; in Node, beside this file.
+  function indexes() {
+    return scope.sitegenSearchIndex || require('./search-index.js');
   }
 
   var api = { fold: fold, Engine: Engine };

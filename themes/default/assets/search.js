@@ -214,7 +214,7 @@
         close();
         return;
       }
-      latest = start().search({ q: input.value, limit: BOX_RESULTS }, render);
+      latest = start().search({ q: input.value, limit: BOX_RESULTS, facets: false }, render);
     }
 
     var start = engineFor(form, showError);
