@@ -56,7 +56,8 @@ def test_search_assets_hold_lunr_the_index_and_result_records():
     assert index["fields"] == ["title", "tags", "abstract", "notes"]
     records = json.loads(files["search-docs.json"])
     assert len(records["docs"]) == len(site.papers) > 200
-    for paper, (url, title, date, tags, snippet) in zip(site.papers, records["docs"], strict=True):
+    for paper, (url, title, date, tags, snippet, *_) in zip(site.papers, records["docs"],
+                                                            strict=True):
         assert url == urls.paper_path(paper.slug) and title == paper.title
         assert date == (paper.date.isoformat() if paper.date else "")
         assert set(tags) <= set(records["tags"]) and len(snippet) <= search.SNIPPET_CHARS + 1
