@@ -118,9 +118,10 @@
 
   var MATHML = 'http://www.w3.org/1998/Math/MathML';
 
-  // The title's MathML as nodes, or null when the string holds anything but MathML elements
-  // without handlers or links (sitegen never writes those; a tampered file might). Parsed
-  // in an inert <template>: nothing in it loads or runs before it is checked.
+  // The title as its page shows it (text, and MathML for its math), or null when the string
+  // holds anything but MathML elements without handlers or links (sitegen never writes
+  // those; a tampered file might). Parsed in an inert <template>: nothing in it loads or
+  // runs before it is checked.
   function mathTitle(html) {
     var template = document.createElement('template');
     template.innerHTML = html;
@@ -131,7 +132,7 @@
         if (/^on|href$|src$/i.test(all[i].attributes[j].name)) return null;
       }
     }
-    return all.length ? template.content : null;
+    return template.content;
   }
 
   function renderHit(hit, root) {
