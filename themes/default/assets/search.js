@@ -426,7 +426,11 @@
     var ours = form && form.matches('[data-search-box], [data-search-page]');
     if (editing(event.target) && (slash || !ours)) return;
     event.preventDefault();
-    if (document.activeElement !== input) returnTo = document.activeElement;
+    if (document.activeElement !== input) {
+      returnTo = document.activeElement;
+      // Only this visit to the box goes back there on Escape.
+      input.addEventListener('blur', function () { returnTo = null; }, { once: true });
+    }
     input.focus();
     input.select();
   }
