@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen import lunrjs, shards, urls
+from sitegen import lunrjs, mathtext, shards, urls
 from sitegen.config import Config
 from sitegen.errors import SitegenError
 from sitegen.model import Paper, Site
@@ -118,7 +118,11 @@ def _sources(site: Site) -> tuple[list[tuple[str, str, str, str]], dict[str, Any
         tag_text = " ".join(names.get(t, t) for t in tags)
         texts.append((paper.title, tag_text, paper.abstract, paper.notes))
         date = paper.date.isoformat() if paper.date else ""
-        records.append([urls.paper_path(paper.slug), paper.title, date, tags, snippet(paper)])
+        # Last: the title as its page shows it (MathML, text escaped) when it holds math;
+        # "" and results show the text, with the query's words highlighted.
+        records.append([urls.paper_path(paper.slug), paper.title, date, tags, snippet(paper),
+                        str(mathtext.render(paper.title)) if mathtext.has_math(paper.title)
+                        else ""])
     used = sorted({t for record in records for t in record[3]})
     return texts, {"docs": records, "tags": {t: names.get(t, t) for t in used}}
 

@@ -76,7 +76,8 @@ def test_search_files_hold_lunr_the_term_shards_and_result_records(tmp_path):
     records = [r for n in range((len(site.papers) + 3) // 4)
                for r in json.loads((folder / f"r{n}.json").read_bytes())]
     assert len(records) == len(site.papers)
-    for paper, (url, title, date, tags, snippet) in zip(site.papers, records, strict=True):
+    for paper, (url, title, date, tags, snippet, *_) in zip(site.papers, records,
+                                                            strict=True):
         assert url == urls.paper_path(paper.slug) and title == paper.title
         assert date == (paper.date.isoformat() if paper.date else "")
         assert set(tags) <= set(manifest["tags"]) and len(snippet) <= search.SNIPPET_CHARS + 1

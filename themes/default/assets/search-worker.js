@@ -162,6 +162,7 @@
     return this.index.records(refs).then(function (docs) {
       return {
         total: kept.length,
+        unfiltered: hits.length, // before the tag and year filters: says when they hid all
         facets: facets,
         tagNames: self.tagNames,
         results: shown.map(function (hit, i) {
@@ -170,6 +171,7 @@
           return {
             url: doc[0],
             title: self.highlight(doc[1], matched),
+            titleHtml: doc[5] || '', // the title's MathML (built and escaped by sitegen) or ''
             date: doc[2],
             tags: doc[3].map(function (tag) { return [tag, self.tagNames[tag] || tag]; }),
             snippet: self.highlight(doc[4], matched)

@@ -4,7 +4,11 @@
  * with a query): then one Web Worker (search-worker.js) loads lunr.js, the index and the
  * result records, and answers queries off the main thread. The asset URLs come from the
  * form's data attributes, relative to the page. Paper text is shown with textContent and
- * <mark> elements only, never parsed as HTML.
+ * <mark> elements only, never parsed as HTML; the one exception is a title's MathML, which
+ * sitegen built (escaping every character of the text) and which is checked again here.
+ *
+ * "/", Ctrl-K and Cmd-K focus the search from anywhere (not while typing in another field);
+ * Escape closes the results, then leaves the box for where the reader was.
  */
 (function () {
   'use strict';
@@ -112,11 +116,33 @@
     });
   }
 
+  var MATHML = 'http://www.w3.org/1998/Math/MathML';
+
+  // The title as its page shows it (text, and MathML for its math), or null when the string
+  // holds anything but MathML elements without handlers or links (sitegen never writes
+  // those; a tampered file might). Parsed in an inert <template>: nothing in it loads or
+  // runs before it is checked.
+  function mathTitle(html) {
+    var template = document.createElement('template');
+    template.innerHTML = html;
+    var all = template.content.querySelectorAll('*');
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].namespaceURI !== MATHML) return null;
+      for (var j = 0; j < all[i].attributes.length; j++) {
+        if (/^on|href$|src$/i.test(all[i].attributes[j].name)) return null;
+      }
+    }
+    return template.content;
+  }
+
   function renderHit(hit, root) {
     var item = element('li', 'search-hit');
     var link = element('a', 'search-hit-title');
     link.href = new URL(hit.url, root).href;
-    appendPieces(link, hit.title);
+    // A title with math shows as on its page (unhighlighted); any other as marked text.
+    var math = hit.titleHtml ? mathTitle(hit.titleHtml) : null;
+    if (math) link.appendChild(math);
+    else appendPieces(link, hit.title);
     item.appendChild(link);
     var meta = element('p', 'search-hit-meta');
     if (hit.date) {
@@ -142,8 +168,21 @@
     return count + ' ' + word + (count === 1 ? '' : 's');
   }
 
+  // Where focus was before a shortcut brought the reader to a search box: Escape goes back.
+  var returnTo = null;
+
+  function leave(input) {
+    var back = returnTo;
+    returnTo = null;
+    if (back && back !== input && back !== document.body && document.contains(back)) {
+      back.focus();
+    } else {
+      input.blur();
+    }
+  }
+
   // Arrow keys move through the result links. Escape goes back to the box and closes the
-  // results; a second Escape clears the box, as search fields do.
+  // results; Escape in the box closes them, then leaves the box (its text stays).
   // panel: {isOpen(), open(), close()} for the header box; null where results always show.
   function linkKeys(input, list, panel) {
     function links() { return Array.prototype.slice.call(list.querySelectorAll('a')); }
@@ -155,6 +194,9 @@
       } else if (event.key === 'Escape' && panel && panel.isOpen()) {
         event.preventDefault();
         panel.close();
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        leave(input);
       }
     });
     list.addEventListener('keydown', function (event) {
@@ -269,10 +311,41 @@
       list.textContent = '';
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q);
-      status.textContent = answer.total
-        ? plural(answer.total, 'result') + ' for \u201c' + input.value.trim() + '\u201d.'
-        : 'No results for \u201c' + input.value.trim() + '\u201d.';
+      var query = '\u201c' + input.value.trim() + '\u201d';
+      status.textContent = answer.total ? plural(answer.total, 'result') + ' for ' + query + '.'
+        : 'No results for ' + query + '.';
+      if (!answer.total && answer.unfiltered && (tag.value || year.value)) {
+        filteredOut(query, answer);
+      }
       more.hidden = answer.total <= answer.results.length;
+    }
+
+    // Nothing left after the tag and year filters: say that they are why, and offer the
+    // results without them.
+    function filteredOut(query, answer) {
+      var names = answer.tagNames || {};
+      var filters = [];
+      if (tag.value) {
+        filters.push('tag \u201c' +
+          (Object.prototype.hasOwnProperty.call(names, tag.value) ? names[tag.value]
+            : tag.value) + '\u201d');
+      }
+      if (year.value) filters.push('year ' + year.value);
+      var clear = element('a', 'search-clear-filters', 'clear filters');
+      clear.href = form.action + '?q=' + encodeURIComponent(input.value.trim());
+      clear.addEventListener('click', function (event) {
+        event.preventDefault();
+        tag.value = '';
+        year.value = '';
+        limit = PAGE_RESULTS;
+        run();
+        input.focus();
+      });
+      status.textContent = 'No papers match ' + query + ' in ' + filters.join(' and ') + '; ' +
+        answer.unfiltered + (answer.unfiltered === 1 ? ' matches' : ' match') +
+        ' without the filters \u2014 ';
+      status.appendChild(clear);
+      status.appendChild(document.createTextNode('.'));
     }
 
     function showError(message) {
@@ -324,9 +397,55 @@
     if (input.value.trim()) run();
   }
 
+  function editing(target) {
+    return target instanceof Element && (target.isContentEditable ||
+      /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function visible(node) { return node.getClientRects().length > 0; }
+
+  // The search page's own box where there is one, else the header's.
+  function shortcutTarget() {
+    var boxes = ['form[data-search-page]', 'form[data-search-box]'].map(function (form) {
+      return Array.prototype.slice.call(document.querySelectorAll(form + ' input[name="q"]'));
+    });
+    return boxes[0].concat(boxes[1]).filter(visible)[0] || null;
+  }
+
+  function shortcuts(event) {
+    if (event.defaultPrevented || event.isComposing) return;
+    var slash = event.key === '/' && !event.ctrlKey && !event.metaKey && !event.altKey;
+    var k = (event.key === 'k' || event.key === 'K') && (event.ctrlKey || event.metaKey) &&
+      !event.altKey && !event.shiftKey;
+    if (!slash && !k) return;
+    var input = shortcutTarget();
+    if (!input) return;
+    // "/" is typed as itself in any field; Ctrl-K is left to other fields, but works in the
+    // search forms' own (it selects the query).
+    var form = event.target.form;
+    var ours = form && form.matches('[data-search-box], [data-search-page]');
+    if (editing(event.target) && (slash || !ours)) return;
+    event.preventDefault();
+    if (document.activeElement !== input) {
+      returnTo = document.activeElement;
+      // Only this visit to the box goes back there on Escape.
+      input.addEventListener('blur', function () { returnTo = null; }, { once: true });
+    }
+    input.focus();
+    input.select();
+  }
+
+  function hint(input) {
+    input.setAttribute('aria-keyshortcuts', '/ Control+K Meta+K');
+    input.placeholder = (input.placeholder || 'Search papers') + ' (press /)';
+  }
+
   function init() {
     document.querySelectorAll('form[data-search-box]').forEach(SearchBox);
     document.querySelectorAll('form[data-search-page]').forEach(SearchPage);
+    document.querySelectorAll('form[data-search-box] input[name="q"], ' +
+      'form[data-search-page] input[name="q"]').forEach(hint);
+    document.addEventListener('keydown', shortcuts);
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
