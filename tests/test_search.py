@@ -53,7 +53,8 @@ def test_search_assets_hold_lunr_the_index_and_result_records():
     assert b"lunr" in files["lunr.js"][:300] and b"2.3.9" in files["lunr.js"][:300]
     index = json.loads(files["search-index.json"])
     assert index["version"] == "2.3.9" and index["pipeline"] == ["stemmer"]
-    assert index["fields"] == ["title", "tags", "abstract", "notes"]
+    assert index["fields"] == ["title", "tags", "abstract", "notes", "author", "organization",
+                               "title_pairs", "text_pairs"]
     records = json.loads(files["search-docs.json"])
     assert len(records["docs"]) == len(site.papers) > 200
     for paper, (url, title, date, tags, snippet) in zip(site.papers, records["docs"], strict=True):
