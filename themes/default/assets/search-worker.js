@@ -114,8 +114,9 @@
   };
 
   // The lunr query for these words: every word REQUIRED (but an unfinished one, whose
-  // alternatives are checked after: see matches), or, relaxed, any word. Each two neighbours
-  // add their pair, which phrases require and plain words only reward.
+  // alternatives are checked after: see matches), and each phrase's pairs too; or, relaxed,
+  // 'phrase': the words without the quotes, 'words': any word. Each two neighbours add their
+  // pair, which phrases require and plain words only reward.
   Engine.prototype.clauses = function (list, relaxed) {
     var lunr = this.lunr;
     var self = this;
@@ -126,7 +127,7 @@
       kept.forEach(function (word, i) {
         if (word.term) {
           query.term(word.term, { fields: self.wordFields, boost: 10, usePipeline: false,
-            presence: relaxed || word.typing ? OPTIONAL : REQUIRED });
+            presence: relaxed === 'words' || word.typing ? OPTIONAL : REQUIRED });
         }
         if (word.typing) {
           query.term(word.prefix, { fields: self.wordFields, usePipeline: false,
@@ -156,21 +157,30 @@
       Object.keys(terms).some(function (term) { return term.lastIndexOf(word.prefix, 0) === 0; });
   }
 
-  // Results for these words: all required, else any ({hits, relaxed}).
+  // Results for these words: as typed, else without the quotes, else any word ({hits,
+  // relaxed: false, 'phrase' or 'words', missing: the words no paper holds}).
   Engine.prototype.run = async function (list) {
-    var hits = await this.index.query(this.clauses(list, false));
+    var self = this;
     var typing = list.filter(function (w) { return w.typing; })[0];
     var required = list.some(function (w) { return w.term && !w.typing; });
-    // A typed stop word filters nothing: it may be complete ("training of").
-    if (typing && typing.term && required) {
-      hits = hits.filter(function (hit) { return matches(hit, typing); });
+    async function search(relaxed) {
+      var hits = await self.index.query(self.clauses(list, relaxed));
+      // Required, the unfinished word must match one way or another; a stop word being typed
+      // filters nothing, as it may be complete ("training of").
+      if (relaxed === 'words' || !typing || !typing.term || !required) return hits;
+      return hits.filter(function (hit) { return matches(hit, typing); });
     }
+    var hits = await search(false);
     if (hits.length) return { hits: hits, relaxed: false, missing: [] };
-    var any = required ? await this.index.query(this.clauses(list, true)) : hits;
+    if (list.some(function (w) { return w.phrase && w.term; })) {
+      hits = await search('phrase');
+      if (hits.length) return { hits: hits, relaxed: 'phrase', missing: [] };
+    }
+    if (required) hits = await search('words');
     var missing = list.filter(function (w) {
-      return w.term && !any.some(function (hit) { return matches(hit, w); });
+      return w.term && !hits.some(function (hit) { return matches(hit, w); });
     });
-    return { hits: any, relaxed: any.length > 0, missing: missing };
+    return { hits: hits, relaxed: hits.length ? 'words' : false, missing: missing };
   };
 
   // Words one edit away from `word` (a letter deleted, swapped with the next, changed or
@@ -189,17 +199,18 @@
     }
     // Added letters first: a missed letter is the commonest slip, and the word it makes is
     // the one shown for a stem ("dynamcs" -> "dynamics", not "dynams").
+    function edit(at, removed, inserted) {
+      add(chars.slice(0, at).concat(inserted, chars.slice(at + removed)));
+    }
     var i, k;
     for (i = 0; i <= chars.length; i++) {
-      for (k = 0; k < letters.length; k++) add(chars.slice(0, i).concat([letters[k]], chars.slice(i)));
+      for (k = 0; k < letters.length; k++) edit(i, 0, [letters[k]]);
     }
     for (i = 0; i < chars.length; i++) {
-      for (k = 0; k < letters.length; k++) add(chars.slice(0, i).concat([letters[k]], chars.slice(i + 1)));
+      for (k = 0; k < letters.length; k++) edit(i, 1, [letters[k]]);
     }
-    for (i = 0; i < chars.length - 1; i++) {
-      add(chars.slice(0, i).concat([chars[i + 1], chars[i]], chars.slice(i + 2)));
-    }
-    for (i = 0; i < chars.length; i++) add(chars.slice(0, i).concat(chars.slice(i + 1)));
+    for (i = 0; i < chars.length - 1; i++) edit(i, 2, [chars[i + 1], chars[i]]);
+    for (i = 0; i < chars.length; i++) edit(i, 1, []);
     return found;
   };
 
@@ -213,7 +224,9 @@
     }).map(function (w) { return { word: w, edits: self.edits(w.text) }; });
     if (!candidates.length) return {};
     var stems = Object.create(null);
-    candidates.forEach(function (c) { Object.keys(c.edits).forEach(function (s) { stems[s] = 0; }); });
+    candidates.forEach(function (c) {
+      Object.keys(c.edits).forEach(function (stem) { stems[stem] = 0; });
+    });
     var hits = await this.index.query(function (query) {
       Object.keys(stems).forEach(function (stem) {
         query.term(stem, { fields: self.wordFields, usePipeline: false });
@@ -234,22 +247,24 @@
   };
 
   // A plain query: all words required; a word that matches nothing replaced by the closest
-  // word that does ({corrected: the query as searched}); if still nothing, any of the words
-  // ({relaxed: true}). Resolves to {hits, relaxed, corrected}.
+  // word that does ({corrected: the query as searched}); if still nothing, fewer words
+  // required (see run). Resolves to {hits, relaxed, corrected}.
   Engine.prototype.plainQuery = async function (text) {
     var list = this.parse(text);
-    if (!list.some(function (w) { return w.term || w.typing; })) return { hits: [], relaxed: false, corrected: null };
+    var none = { hits: [], relaxed: false, corrected: null };
+    if (!list.some(function (w) { return w.term || w.typing; })) return none;
     var found = await this.run(list);
-    if (!found.missing.length) return { hits: found.hits, relaxed: found.relaxed, corrected: null };
+    var plain = { hits: found.hits, relaxed: found.relaxed, corrected: null };
+    if (!found.missing.length) return plain;
     var fixed = await this.corrections(found.missing);
-    if (!Object.keys(fixed).length) return { hits: found.hits, relaxed: found.relaxed, corrected: null };
+    if (!Object.keys(fixed).length) return plain;
     var self = this;
-    var better = list.map(function (w) {
+    var again = await this.run(list.map(function (w) {
       if (!(w.text in fixed)) return w;
-      return { text: fixed[w.text], term: self.stem(fixed[w.text]), phrase: w.phrase, typing: false };
-    });
-    var again = await this.run(better);
-    if (!again.hits.length) return { hits: found.hits, relaxed: found.relaxed, corrected: null };
+      return { text: fixed[w.text], term: self.stem(fixed[w.text]), phrase: w.phrase,
+        typing: false };
+    }));
+    if (!again.hits.length) return plain;
     var corrected = text.replace(WORD, function (word) {
       var folded = fold(word);
       return folded in fixed ? fixed[folded] : word;
@@ -297,9 +312,10 @@
   };
 
   // Resolves to the answer search.js shows: {total (after the filters), unfiltered (before
-  // them: the filters are why when it is larger and total is 0), relaxed (no paper has all the
-  // words: these have some), corrected (the query searched instead, when a word matched
-  // nothing), facets, tagNames, results}.
+  // them: the filters are why when it is larger and total is 0), relaxed (false; 'phrase': no
+  // paper has the quoted phrases, these have all the words; 'words': no paper has every word,
+  // these have some), corrected (null, or the query searched instead, when a word matched
+  // nothing: "showing results for ..."), facets, tagNames, results}.
   Engine.prototype.search = async function (text, options) {
     options = options || {};
     var self = this;
