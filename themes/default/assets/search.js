@@ -142,6 +142,18 @@
     return count + ' ' + word + (count === 1 ? '' : 's');
   }
 
+  // What the engine searched, when it is not quite what was typed (search-worker.js).
+  function notice(answer) {
+    var text = answer.corrected
+      ? 'Showing results for \u201c' + answer.corrected.trim() + '\u201d. ' : '';
+    if (answer.relaxed === 'phrase') {
+      text += 'No paper has the exact phrase: these have its words. ';
+    } else if (answer.relaxed) {
+      text += 'No paper has all the words: these have some. ';
+    }
+    return text;
+  }
+
   // Arrow keys move through the result links. Escape goes back to the box and closes the
   // results; a second Escape clears the box, as search fields do.
   // panel: {isOpen(), open(), close()} for the header box; null where results always show.
@@ -194,8 +206,8 @@
       if (answer.id !== latest) return;
       list.textContent = '';
       var query = input.value.trim();
-      status.textContent = answer.total ? plural(answer.total, 'result')
-        : 'No results for \u201c' + query + '\u201d.';
+      status.textContent = notice(answer) + (answer.total ? plural(answer.total, 'result')
+        : 'No results for \u201c' + query + '\u201d.');
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q); // which query the list shows
       if (answer.total > answer.results.length) {
@@ -269,9 +281,9 @@
       list.textContent = '';
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q);
-      status.textContent = answer.total
+      status.textContent = notice(answer) + (answer.total
         ? plural(answer.total, 'result') + ' for \u201c' + input.value.trim() + '\u201d.'
-        : 'No results for \u201c' + input.value.trim() + '\u201d.';
+        : 'No results for \u201c' + input.value.trim() + '\u201d.');
       more.hidden = answer.total <= answer.results.length;
     }
 
