@@ -84,6 +84,16 @@ def test_a_quoted_phrase_finds_only_the_papers_that_write_it():
     assert set(_titles(reversed_)) == set(_titles(plain))
 
 
+def test_every_title_quoted_finds_its_paper_as_a_phrase():
+    """The worker makes a phrase's pairs as sitegen.search.pairs() indexed them, whatever
+    the title holds (colons, hyphens, stop words, accents, "vs.", LaTeX)."""
+    papers = example_site().papers
+    results = _search(*(f'"{p.title}"' for p in papers))
+    wrong = [(p.title, r["relaxed"], _titles(r)[:1]) for p, r in zip(papers, results, strict=True)
+             if r["relaxed"] or _titles(r)[0] != p.title]
+    assert wrong == []
+
+
 def test_double_descent_ranks_the_paper_that_says_double_descent_first():
     result, = _search("double descent")
     [paper] = _holding(r"\bdouble descent\b")
