@@ -126,14 +126,16 @@ def pairs(*texts: str) -> str:
     """The text of a pairs field: each word folded, tokenized and put through PIPELINE as
     lunr indexes it (stop words and PAIR_SKIPPED words dropped, the rest stemmed), then each
     two neighbours joined, within a text, never across: "Double Descent in Deep Networks" ->
-    "doublqdescent descentqdeep deepqnetwork". lunr's pipeline then stems each pair as a word
-    ("doublqdesc"), as it stems the pairs a query makes (pairTerm in search-worker.js)."""
+    "doublqdescentq descentqdeepq deepqnetworkq". The joiner ends each pair too: lunr's
+    stemmer only ever changes a word's ending, and none of its rules ends in "q", so the
+    pipeline leaves pairs as they are (much faster, and the term is the pair as written);
+    the worker makes a query's pairs the same way (see clauses in search-worker.js)."""
     run = lunrjs.pipeline(PIPELINE)
     joined = []
     for text in texts:
         terms = [term for token in tokens(text) if token not in PAIR_SKIPPED
                  and (term := run(token))]
-        joined += map(PAIR_JOINER.join, pairwise(terms))
+        joined += (f"{a}{PAIR_JOINER}{b}{PAIR_JOINER}" for a, b in pairwise(terms))
     return " ".join(joined)
 
 

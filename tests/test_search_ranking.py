@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import search
+from sitegen import lunrjs, search
 from sitegen.config import load_config
 from sitegen.site import load_site
 
@@ -82,6 +82,18 @@ def test_a_quoted_phrase_finds_only_the_papers_that_write_it():
     reversed_, = _search('"learning context"')
     assert reversed_["relaxed"] == "phrase" and quoted["relaxed"] is False
     assert set(_titles(reversed_)) == set(_titles(plain))
+
+
+def test_pairs_are_indexed_as_written():
+    """lunr's pipeline leaves a pair alone (see search.pairs), so the index holds exactly the
+    terms the worker asks for; the lunr.js-built index equals it (test_search_equivalence)."""
+    run = lunrjs.pipeline(search.PIPELINE)
+    texts = [search.pairs(p.title, p.abstract, p.notes) for p in example_site().papers]
+    terms = {t for text in texts for t in text.split()}
+    assert len(terms) > 20_000 and "doublqdescentq" in terms
+    assert [t for t in terms if run(t) != t] == []
+    assert search.pairs("Memorization vs. Generalization: the Double-Descent") == \
+        "memorqgenerq generqdoublq doublqdescentq"
 
 
 def test_every_title_quoted_finds_its_paper_as_a_phrase():

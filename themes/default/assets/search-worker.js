@@ -23,9 +23,9 @@
   }
 
   // The index's fields (sitegen/search.py: FIELDS). The *_pairs fields hold adjacent words as
-  // one term each, stems joined by PAIR_JOINER ("double descent" -> "doublqdescent", which
-  // lunr's pipeline stems once more, on both sides, to "doublqdesc"); PAIR_SKIPPED words are
-  // stepped over like stop words. Both must stay identical to the Python constants.
+  // one term each, stems joined and ended by PAIR_JOINER ("double descent" ->
+  // "doublqdescentq", which lunr's stemmer leaves as it is); PAIR_SKIPPED words are stepped
+  // over like stop words. Both must stay identical to the Python constants.
   var PAIR_FIELDS = ['title_pairs', 'text_pairs'];
   var PAIR_JOINER = 'q';
   var PAIR_SKIPPED = { vs: true, versus: true };
@@ -139,9 +139,9 @@
         var next = kept[i + 1];
         if (next && word.term && next.term && self.pairFields.length) {
           var phrase = !relaxed && word.phrase && next.phrase === word.phrase && !next.typing;
-          // Through lunr's pipeline, as the indexed pair went through it.
-          query.term(word.term + PAIR_JOINER + next.term, { fields: self.pairFields,
-            presence: phrase ? REQUIRED : OPTIONAL });
+          // Through lunr's pipeline, as the indexed pair went through it (unchanged).
+          query.term(word.term + PAIR_JOINER + next.term + PAIR_JOINER, {
+            fields: self.pairFields, presence: phrase ? REQUIRED : OPTIONAL });
         }
       });
     };
