@@ -36,8 +36,8 @@ PIPELINE = ("stopWordFilter", "stemmer")
 # whose TokenSet tells states apart by strings of edge labels and state numbers (edges
 # 0->12, 3->4 and 0->1, 2->34 both read "01234") and then matches terms it does not hold
 # (a TypeError in lunr.Index.query). An ASCII letter keeps pair texts on tokens()' fast
-# path; "q" is the rarest in stems, and a pair is ambiguous only if one of its words holds
-# it. Must equal PAIR_JOINER in the worker.
+# path; "q" is rare in stems (64 of the example's 3,077), and a pair is ambiguous only if
+# one of its words holds it. Must equal PAIR_JOINER in the worker.
 PAIR_JOINER = "q"
 # Words a pair steps over as it steps over stop words: "memorization vs. generalization" and
 # "memorization and generalization" are the same pair. Must equal PAIR_SKIPPED in the worker.
@@ -128,8 +128,9 @@ def pairs(*texts: str) -> str:
     two neighbours joined, within a text, never across: "Double Descent in Deep Networks" ->
     "doublqdescentq descentqdeepq deepqnetworkq". The joiner ends each pair too: lunr's
     stemmer only ever changes a word's ending, and none of its rules ends in "q", so the
-    pipeline leaves pairs as they are (much faster, and the term is the pair as written);
-    the worker makes a query's pairs the same way (see clauses in search-worker.js)."""
+    pipeline leaves pairs as they are (the term is the pair as written, and stemming it
+    takes a few suffix checks); the worker makes a query's pairs the same way (see clauses
+    in search-worker.js)."""
     run = lunrjs.pipeline(PIPELINE)
     joined = []
     for text in texts:
