@@ -18,10 +18,11 @@ import pytest
 
 from sitegen import lunrjs, search
 from sitegen.config import load_config
+from sitegen.model import Paper
 from sitegen.site import load_site
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_support import example_site, node  # noqa: E402
+from search_support import example_site, node, site_of  # noqa: E402
 
 EVERYTHING = 10**6
 
@@ -104,6 +105,21 @@ def test_every_title_quoted_finds_its_paper_as_a_phrase():
     wrong = [(p.title, r["relaxed"], _titles(r)[:1]) for p, r in zip(papers, results, strict=True)
              if r["relaxed"] or _titles(r)[0] != p.title]
     assert wrong == []
+
+
+def test_words_javascript_objects_hold_are_words_like_any_other():
+    site = site_of([Paper("c", "The Constructor Theory of Information", abstract="Physics."),
+                    Paper("v", "Why toString and valueOf Matter", abstract="hasOwnProperty."),
+                    Paper("p", "Prototype Networks", abstract="__proto__ and vs.")])
+    queries = ['"constructor theory"', "constructr theory", "tostring valueof",
+               "hasownproperty", "__proto__ networks", "prototype vs networks"]
+    results = _search(*queries, site=site)
+    firsts = [(r["corrected"], _titles(r)[:1]) for r in results]
+    assert firsts == [
+        (None, ["The Constructor Theory of Information"]),
+        ("constructor theory", ["The Constructor Theory of Information"]),
+        (None, ["Why toString and valueOf Matter"]), (None, ["Why toString and valueOf Matter"]),
+        (None, ["Prototype Networks"]), (None, ["Prototype Networks"])]
 
 
 def test_double_descent_ranks_the_paper_that_says_double_descent_first():

@@ -28,7 +28,7 @@
   // over like stop words. Both must stay identical to the Python constants.
   var PAIR_FIELDS = ['title_pairs', 'text_pairs'];
   var PAIR_JOINER = 'q';
-  var PAIR_SKIPPED = { vs: true, versus: true };
+  var PAIR_SKIPPED = ['vs', 'versus'];
   var QUOTES = /["\u201C\u201D\u201E]/; // straight or typographic: phrases either way
   var CORRECTED_MIN = 4; // shorter words are one edit away from too many others
 
@@ -96,7 +96,7 @@
     var list = [];
     parts.forEach(function (part, i) {
       words(part).forEach(function (word) {
-        var kept = !PAIR_SKIPPED[word] && self.lunr.stopWordFilter(word);
+        var kept = PAIR_SKIPPED.indexOf(word) === -1 && self.lunr.stopWordFilter(word);
         list.push({ text: word, term: kept ? self.stem(word) : null,
           phrase: i % 2 ? i : 0, typing: false });
       });
@@ -193,7 +193,9 @@
     var self = this;
     function add(candidate) {
       var text = candidate.join('');
-      if (text === word || !self.lunr.stopWordFilter(text) || PAIR_SKIPPED[text]) return;
+      if (text === word || !self.lunr.stopWordFilter(text) || PAIR_SKIPPED.indexOf(text) !== -1) {
+        return;
+      }
       var stem = self.stem(text);
       if (!(stem in found)) found[stem] = text;
     }
@@ -222,7 +224,7 @@
     var candidates = list.filter(function (w) {
       return Array.from(w.text).length >= CORRECTED_MIN && !/\d/.test(w.text);
     }).map(function (w) { return { word: w, edits: self.edits(w.text) }; });
-    if (!candidates.length) return {};
+    if (!candidates.length) return Object.create(null);
     var stems = Object.create(null);
     candidates.forEach(function (c) {
       Object.keys(c.edits).forEach(function (stem) { stems[stem] = 0; });
@@ -237,7 +239,7 @@
         if (term in stems) stems[term] += 1;
       });
     });
-    var fixed = {};
+    var fixed = Object.create(null); // no inherited keys: "constructor" is a word
     candidates.forEach(function (c) {
       var best = Object.keys(c.edits).filter(function (s) { return stems[s] > 0; })
         .sort(function (a, b) { return stems[b] - stems[a] || (a < b ? -1 : 1); })[0];
