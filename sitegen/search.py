@@ -15,6 +15,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,25 @@ from sitegen.errors import SitegenError
 from sitegen.model import Paper, Site
 
 # title is boosted: a word in the title says more about the paper than one in the abstract.
+# The *_pairs fields hold adjacent words as single terms (see pairs()): a quoted phrase
+# requires them, and plain queries add them as optional terms, so papers that write the words
+# together, in the title above all, rank above papers that scatter them. The worker knows
+# the pairs fields' names (search-worker.js: PAIR_FIELDS).
 FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abstract"),
-          lunrjs.Field("notes"))
+          lunrjs.Field("notes"), lunrjs.Field("author", 3), lunrjs.Field("organization", 2),
+          lunrjs.Field("title_pairs", 20), lunrjs.Field("text_pairs", 5))
 PIPELINE = ("stopWordFilter", "stemmer")
 SEARCH_PIPELINE = ("stemmer",)  # what lunr.js runs on query terms (its builder's default)
+# Joins a pair's terms. Folding keeps only letters and digits; a digit would break lunr.js,
+# whose TokenSet tells states apart by strings of edge labels and state numbers (edges
+# 0->12, 3->4 and 0->1, 2->34 both read "01234") and then matches terms it does not hold
+# (a TypeError in lunr.Index.query). An ASCII letter keeps pair texts on tokens()' fast
+# path; "q" is rare in stems (64 of the example's 3,077), and a pair is ambiguous only if
+# one of its words holds it. Must equal PAIR_JOINER in the worker.
+PAIR_JOINER = "q"
+# Words a pair steps over as it steps over stop words: "memorization vs. generalization" and
+# "memorization and generalization" are the same pair. Must equal PAIR_SKIPPED in the worker.
+PAIR_SKIPPED = frozenset({"vs", "versus"})
 SNIPPET_CHARS = 300  # enough for two lines of context under a result
 _SNIPPET_SOURCE = SNIPPET_CHARS + 60  # characters read for it, unless many are spaces
 LUNR_FILE = Path("node_modules") / "lunr" / "lunr.min.js"
@@ -108,7 +124,25 @@ def documents(site: Site) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, 
     return [(str(i), tuple(map(fold, t))) for i, t in enumerate(texts)], records
 
 
-def _sources(site: Site) -> tuple[list[tuple[str, str, str, str]], dict[str, Any]]:
+def pairs(*texts: str) -> str:
+    """The text of a pairs field: each word folded, tokenized and put through PIPELINE as
+    lunr indexes it (stop words and PAIR_SKIPPED words dropped, the rest stemmed), then each
+    two neighbours joined, within a text, never across: "Double Descent in Deep Networks" ->
+    "doublqdescentq descentqdeepq deepqnetworkq". The joiner ends each pair too: lunr's
+    stemmer only ever changes a word's ending, and none of its rules ends in "q", so the
+    pipeline leaves pairs as they are (the term is the pair as written, and stemming it
+    takes a few suffix checks); the worker makes a query's pairs the same way (see clauses
+    in search-worker.js)."""
+    run = lunrjs.pipeline(PIPELINE)
+    joined = []
+    for text in texts:
+        terms = [term for token in tokens(text) if token not in PAIR_SKIPPED
+                 and (term := run(token))]
+        joined += (f"{a}{PAIR_JOINER}{b}{PAIR_JOINER}" for a, b in pairwise(terms))
+    return " ".join(joined)
+
+
+def _sources(site: Site) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
     """(each paper's texts for FIELDS, before folding; result records)."""
     names = {tag.slug: tag.name for tag in site.tags}
     texts = []
@@ -116,7 +150,9 @@ def _sources(site: Site) -> tuple[list[tuple[str, str, str, str]], dict[str, Any
     for paper in site.papers:
         tags = list(paper.tag_slugs)
         tag_text = " ".join(names.get(t, t) for t in tags)
-        texts.append((paper.title, tag_text, paper.abstract, paper.notes))
+        texts.append((paper.title, tag_text, paper.abstract, paper.notes,
+                      "\n".join(paper.authors), paper.organization or "",
+                      pairs(paper.title), pairs(paper.abstract, paper.notes)))
         date = paper.date.isoformat() if paper.date else ""
         # Last: the title as its page shows it (MathML, text escaped) when it holds math;
         # "" and results show the text, with the query's words highlighted.

@@ -57,7 +57,8 @@ def test_search_files_hold_lunr_the_term_shards_and_result_records(tmp_path):
     assert b"lunr" in files.assets["lunr.js"][:300] and b"2.3.9" in files.assets["lunr.js"][:300]
     manifest = json.loads((tmp_path / urls.SEARCH_MANIFEST).read_bytes())
     assert manifest["pipeline"] == ["stemmer"] and manifest["papers"] == len(site.papers) > 200
-    assert manifest["fields"] == ["title", "tags", "abstract", "notes"]
+    assert manifest["fields"] == ["title", "tags", "abstract", "notes", "author",
+                                  "organization", "title_pairs", "text_pairs"]
     assert manifest["engine"] == "assets/search-index.js"
     folder = tmp_path / manifest["folder"]
     assert manifest["folder"].startswith("assets/search-")

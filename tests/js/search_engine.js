@@ -1,6 +1,6 @@
 // Runs the theme's search engine (search-worker.js) in Node on a built index, for tests.
 // request on stdin: {index?, records?, searches?: [{q, tag?, year?, limit?}], fold?: [texts]}
-// answer: {results: [engine.search(...) per search], fold: [fold(text) per text]}
+// answer: {results: [await engine.search(...) per search], fold: [fold(text) per text]}
 // (a whole index in memory; tests/js/sharded_engine.js runs it on the files a build writes)
 'use strict';
 const path = require('path');
@@ -16,13 +16,14 @@ process.stdin.on('end', async () => {
   if (request.fold) answer.fold = request.fold.map(fold);
   if (request.searches) {
     const engine = new Engine(lunr, request.index, request.records);
-    answer.results = await Promise.all(request.searches.map((s) => {
+    answer.results = [];
+    for (const s of request.searches) { // one at a time, as the worker answers them
       try {
-        return engine.search(s.q, s).catch((error) => ({ error: String(error) }));
+        answer.results.push(await engine.search(s.q, s));
       } catch (error) {
-        return { error: String(error) };
+        answer.results.push({ error: String(error) });
       }
-    }));
+    }
   }
   process.stdout.write(JSON.stringify(answer));
 });

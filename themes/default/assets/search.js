@@ -181,6 +181,18 @@
     }
   }
 
+  // What the engine searched, when it is not quite what was typed (search-worker.js).
+  function notice(answer) {
+    var text = answer.corrected
+      ? 'Showing results for \u201c' + answer.corrected.trim() + '\u201d. ' : '';
+    if (answer.relaxed === 'phrase') {
+      text += 'No paper has the exact phrase: these have its words. ';
+    } else if (answer.relaxed) {
+      text += 'No paper has all the words: these have some. ';
+    }
+    return text;
+  }
+
   // Arrow keys move through the result links. Escape goes back to the box and closes the
   // results; Escape in the box closes them, then leaves the box (its text stays).
   // panel: {isOpen(), open(), close()} for the header box; null where results always show.
@@ -236,8 +248,8 @@
       if (answer.id !== latest) return;
       list.textContent = '';
       var query = input.value.trim();
-      status.textContent = answer.total ? plural(answer.total, 'result')
-        : 'No results for \u201c' + query + '\u201d.';
+      status.textContent = notice(answer) + (answer.total ? plural(answer.total, 'result')
+        : 'No results for \u201c' + query + '\u201d.');
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q); // which query the list shows
       if (answer.total > answer.results.length) {
@@ -312,8 +324,8 @@
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q);
       var query = '\u201c' + input.value.trim() + '\u201d';
-      status.textContent = answer.total ? plural(answer.total, 'result') + ' for ' + query + '.'
-        : 'No results for ' + query + '.';
+      status.textContent = notice(answer) + (answer.total
+        ? plural(answer.total, 'result') + ' for ' + query + '.' : 'No results for ' + query + '.');
       if (!answer.total && answer.unfiltered && (tag.value || year.value)) {
         filteredOut(query, answer);
       }
