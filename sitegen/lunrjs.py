@@ -220,15 +220,18 @@ Analysis = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
 
 
 def analyse(texts: Iterable[str], run: PipelineFunction,
-            tokens: Callable[[str], list[str]] = tokenize) -> Analysis:
+            tokens: Callable[[str], list[str]] = tokenize,
+            finished: Sequence[bool] = ()) -> Analysis:
+    """`finished[i]`: the i-th text is its terms already (see Field.finished)."""
     terms: list[str] = []
     counts: list[int] = []
     sizes: list[int] = []
-    for text in texts:
+    for i, text in enumerate(texts):
         # The memoised pipeline maps tokens to terms and Counter's helper counts them, both
         # in C, keeping first occurrences in order.
         tf: dict[str | None, int] = {}
-        _count_elements(tf, map(run, tokens(text)))
+        _count_elements(tf, text.split() if i < len(finished) and finished[i]
+                        else map(run, tokens(text)))
         tf.pop(None, None)  # tokens the pipeline dropped (stop words)
         terms += tf
         counts += tf.values()
@@ -237,23 +240,24 @@ def analyse(texts: Iterable[str], run: PipelineFunction,
 
 
 def _analysed(docs: Iterable[tuple[str, Sequence[str]]], pipeline_names: Sequence[str],
-              tokens: Callable[[str], list[str]],
-              memo: dict[str, Analysis] | None) -> tuple[list[str], list[Analysis]]:
+              tokens: Callable[[str], list[str]], memo: dict[str, Analysis] | None,
+              finished: tuple[bool, ...] = ()) -> tuple[list[str], list[Analysis]]:
     """(refs, analyses) of the documents. With a memo, an analysis is looked up there under a
     hash of the texts and of how they are analysed, and made only if missing; the memo is
     then left holding exactly these documents' analyses, so it never outgrows the collection.
     """
     run = pipeline(pipeline_names)
-    how = repr((VERSION, tuple(pipeline_names), f"{tokens.__module__}.{tokens.__qualname__}"))
+    how = repr((VERSION, tuple(pipeline_names), f"{tokens.__module__}.{tokens.__qualname__}",
+                finished))
     refs: list[str] = []
     analyses: list[Analysis] = []
     kept: dict[str, Analysis] = {}
     for ref, texts in docs:
         if memo is None:
-            analysis = analyse(texts, run, tokens)
+            analysis = analyse(texts, run, tokens, finished)
         else:
             key = hashlib.blake2b(repr((how, *texts)).encode(), digest_size=16).hexdigest()
-            analysis = kept[key] = memo.get(key) or analyse(texts, run, tokens)
+            analysis = kept[key] = memo.get(key) or analyse(texts, run, tokens, finished)
         refs.append(ref)
         analyses.append(analysis)
     if memo is not None:
@@ -268,6 +272,10 @@ def _analysed(docs: Iterable[tuple[str, Sequence[str]]], pipeline_names: Sequenc
 class Field:
     name: str
     boost: float = 1
+    # The field's text is its terms already, separated by spaces, each one that lunr.js's
+    # tokenizer and pipeline leave as it is (the caller's promise): they skip both, and the
+    # pipeline's memo, which would otherwise keep every such term for the process's life.
+    finished: bool = False
 
 
 def build_index_json(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
@@ -286,7 +294,8 @@ def build_index_json(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence
     documents' analyses between builds: the bytes are the same with or without it, whatever
     it holds.
     """
-    refs, analyses = _analysed(docs, pipeline_names, tokens, memo)
+    refs, analyses = _analysed(docs, pipeline_names, tokens, memo,
+                               tuple(f.finished for f in fields))
     return _index_json(refs, analyses, fields, search_pipeline, k1, b)
 
 
@@ -335,7 +344,8 @@ def postings(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
              b: float = 0.75, *, tokens: Callable[[str], list[str]] = tokenize,
              memo: dict[str, Analysis] | None = None) -> tuple[list[str], Postings]:
     """(refs, the index's arrays): what build_index_json() writes, before writing it."""
-    refs, analyses = _analysed(docs, pipeline_names, tokens, memo)
+    refs, analyses = _analysed(docs, pipeline_names, tokens, memo,
+                               tuple(f.finished for f in fields))
     terms, ids, segment, sizes, scores = _elements(analyses, fields, len(refs), k1, b)
     return refs, Postings(terms, ids, segment, scores, sizes)
 

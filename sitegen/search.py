@@ -31,7 +31,8 @@ from sitegen.model import Paper, Site
 # the pairs fields' names (search-worker.js: PAIR_FIELDS).
 FIELDS = (lunrjs.Field("title", 10), lunrjs.Field("tags", 3), lunrjs.Field("abstract"),
           lunrjs.Field("notes"), lunrjs.Field("author", 3), lunrjs.Field("organization", 2),
-          lunrjs.Field("title_pairs", 20), lunrjs.Field("text_pairs", 5))
+          lunrjs.Field("title_pairs", 20, finished=True),
+          lunrjs.Field("text_pairs", 5, finished=True))
 PIPELINE = ("stopWordFilter", "stemmer")
 SEARCH_PIPELINE = ("stemmer",)  # what lunr.js runs on query terms (its builder's default)
 # Joins a pair's terms. Folding keeps only letters and digits; a digit would break lunr.js,
