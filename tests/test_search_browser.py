@@ -273,5 +273,10 @@ def test_a_word_one_letter_off_shows_results_for_the_word_meant(page):
     page.open()
     hits = page.type_in_box("grokkng")
     expect(page.page.locator(".search-status")).to_contain_text(
-        "Showing results for \u201cgrokking\u201d")
+        "Showing results for \u201cgrokking\u201d (no paper has \u201cgrokkng\u201d). ")
     assert "Grokking at the Edge of Numerical Stability" in titles(hits)
+    # The search page counts the papers of the word meant, and says which word that is.
+    page.open("search/?q=grokkng")
+    expect(page.page.locator("[data-search-status]")).to_have_text(re.compile(
+        r"Showing results for \u201cgrokking\u201d \(no paper has \u201cgrokkng\u201d\)\. "
+        r"\d+ results\."))

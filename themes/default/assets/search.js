@@ -182,9 +182,9 @@
   }
 
   // What the engine searched, when it is not quite what was typed (search-worker.js).
-  function notice(answer) {
-    var text = answer.corrected
-      ? 'Showing results for \u201c' + answer.corrected.trim() + '\u201d. ' : '';
+  function notice(answer, typed) {
+    var text = answer.corrected ? 'Showing results for \u201c' + answer.corrected.trim() +
+      '\u201d (no paper has \u201c' + typed + '\u201d). ' : '';
     if (answer.relaxed === 'phrase') {
       text += 'No paper has the exact phrase: these have its words. ';
     } else if (answer.relaxed) {
@@ -248,7 +248,7 @@
       if (answer.id !== latest) return;
       list.textContent = '';
       var query = input.value.trim();
-      status.textContent = notice(answer) + (answer.total ? plural(answer.total, 'result')
+      status.textContent = notice(answer, query) + (answer.total ? plural(answer.total, 'result')
         : 'No results for \u201c' + query + '\u201d.');
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q); // which query the list shows
@@ -324,8 +324,10 @@
       answer.results.forEach(function (hit) { list.appendChild(renderHit(hit, engine.root)); });
       list.setAttribute('data-query', answer.q);
       var query = '\u201c' + input.value.trim() + '\u201d';
-      status.textContent = notice(answer) + (answer.total
-        ? plural(answer.total, 'result') + ' for ' + query + '.' : 'No results for ' + query + '.');
+      // Corrected: the count is of the word meant, which the notice names.
+      status.textContent = notice(answer, input.value.trim()) + (answer.total
+        ? plural(answer.total, 'result') + (answer.corrected ? '.' : ' for ' + query + '.')
+        : 'No results for ' + query + '.');
       if (!answer.total && answer.unfiltered && (tag.value || year.value)) {
         filteredOut(query, answer);
       }
@@ -449,7 +451,8 @@
 
   function hint(input) {
     input.setAttribute('aria-keyshortcuts', '/ Control+K Meta+K');
-    input.placeholder = (input.placeholder || 'Search papers') + ' (press /)';
+    // Short enough for the header's box: "Search papers (press /)" was cut off at 1280 px.
+    input.placeholder = 'Search (press /)';
   }
 
   function init() {
