@@ -15,7 +15,6 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -134,13 +133,24 @@ def pairs(*texts: str) -> str:
     pipeline leaves pairs as they are (the term is the pair as written, and stemming it
     takes a few suffix checks); the worker makes a query's pairs the same way (see clauses
     in search-worker.js)."""
-    run = lunrjs.pipeline(PIPELINE)
     joined = []
     for text in texts:
-        terms = [term for token in tokens(text) if token not in PAIR_SKIPPED
-                 and (term := run(token))]
-        joined += (f"{a}{PAIR_JOINER}{b}{PAIR_JOINER}" for a, b in pairwise(terms))
+        # Each term with its joiner, then neighbours added up: map() and filter() in C.
+        ended = list(filter(None, map(_PAIR_TERMS.__getitem__, tokens(text))))
+        joined += map(str.__add__, ended, ended[1:])
     return " ".join(joined)
+
+
+class _PairTerms(dict):
+    """token -> its term and the joiner, or "" for a token no pair holds."""
+
+    def __missing__(self, token: str) -> str:
+        term = None if token in PAIR_SKIPPED else lunrjs.pipeline(PIPELINE)(token)
+        value = self[token] = term + PAIR_JOINER if term else ""
+        return value
+
+
+_PAIR_TERMS = _PairTerms()
 
 
 def _sources(site: Site) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
