@@ -241,23 +241,27 @@ def analyse(texts: Iterable[str], run: PipelineFunction,
 
 def _analysed(docs: Iterable[tuple[str, Sequence[str]]], pipeline_names: Sequence[str],
               tokens: Callable[[str], list[str]], memo: dict[str, Analysis] | None,
-              finished: tuple[bool, ...] = ()) -> tuple[list[str], list[Analysis]]:
+              finished: tuple[bool, ...] = (),
+              derive: Callable[[Sequence[str]], Sequence[str]] | None = None,
+              ) -> tuple[list[str], list[Analysis]]:
     """(refs, analyses) of the documents. With a memo, an analysis is looked up there under a
     hash of the texts and of how they are analysed, and made only if missing; the memo is
     then left holding exactly these documents' analyses, so it never outgrows the collection.
+    `derive` makes the fields' texts from a document's texts, only for the analyses made.
     """
     run = pipeline(pipeline_names)
+    made = (lambda texts: derive(texts)) if derive else (lambda texts: texts)
     how = repr((VERSION, tuple(pipeline_names), f"{tokens.__module__}.{tokens.__qualname__}",
-                finished))
+                finished, derive and f"{derive.__module__}.{derive.__qualname__}"))
     refs: list[str] = []
     analyses: list[Analysis] = []
     kept: dict[str, Analysis] = {}
     for ref, texts in docs:
         if memo is None:
-            analysis = analyse(texts, run, tokens, finished)
+            analysis = analyse(made(texts), run, tokens, finished)
         else:
             key = hashlib.blake2b(repr((how, *texts)).encode(), digest_size=16).hexdigest()
-            analysis = kept[key] = memo.get(key) or analyse(texts, run, tokens, finished)
+            analysis = kept[key] = memo.get(key) or analyse(made(texts), run, tokens, finished)
         refs.append(ref)
         analyses.append(analysis)
     if memo is not None:
@@ -342,10 +346,14 @@ class Postings:
 def postings(docs: Iterable[tuple[str, Sequence[str]]], fields: Sequence[Field],
              pipeline_names: Sequence[str] = DEFAULT_PIPELINE, k1: float = 1.2,
              b: float = 0.75, *, tokens: Callable[[str], list[str]] = tokenize,
-             memo: dict[str, Analysis] | None = None) -> tuple[list[str], Postings]:
-    """(refs, the index's arrays): what build_index_json() writes, before writing it."""
+             memo: dict[str, Analysis] | None = None,
+             derive: Callable[[Sequence[str]], Sequence[str]] | None = None,
+             ) -> tuple[list[str], Postings]:
+    """(refs, the index's arrays): what build_index_json() writes, before writing it.
+    `derive(texts)`: one text per field from a document's own texts (which then key the
+    memo), called only for the documents the memo does not hold."""
     refs, analyses = _analysed(docs, pipeline_names, tokens, memo,
-                               tuple(f.finished for f in fields))
+                               tuple(f.finished for f in fields), derive)
     terms, ids, segment, sizes, scores = _elements(analyses, fields, len(refs), k1, b)
     return refs, Postings(terms, ids, segment, scores, sizes)
 

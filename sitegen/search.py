@@ -121,7 +121,13 @@ def documents(site: Site) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, 
     """(lunr documents, result records). A paper's ref is its position, in decimal: short,
     and ordered the same way whether lunr.js builds the index or loads it."""
     texts, records = _sources(site)
-    return [(str(i), tuple(map(fold, t))) for i, t in enumerate(texts)], records
+    return [(str(i), tuple(map(fold, with_pairs(t)))) for i, t in enumerate(texts)], records
+
+
+def with_pairs(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """A paper's texts for FIELDS, from its own (title, tags, abstract, notes, authors,
+    organisation): the pairs fields added."""
+    return (*texts, pairs(texts[0]), pairs(texts[2], texts[3]))
 
 
 def pairs(*texts: str) -> str:
@@ -154,7 +160,8 @@ _PAIR_TERMS = _PairTerms()
 
 
 def _sources(site: Site) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
-    """(each paper's texts for FIELDS, before folding; result records)."""
+    """(each paper's own texts, before folding: with_pairs() makes FIELDS' from them;
+    result records)."""
     names = {tag.slug: tag.name for tag in site.tags}
     texts = []
     records = []
@@ -162,8 +169,7 @@ def _sources(site: Site) -> tuple[list[tuple[str, ...]], dict[str, Any]]:
         tags = list(paper.tag_slugs)
         tag_text = " ".join(names.get(t, t) for t in tags)
         texts.append((paper.title, tag_text, paper.abstract, paper.notes,
-                      "\n".join(paper.authors), paper.organization or "",
-                      pairs(paper.title), pairs(paper.abstract, paper.notes)))
+                      "\n".join(paper.authors), paper.organization or ""))
         date = paper.date.isoformat() if paper.date else ""
         # Last: the title as its page shows it (MathML, text escaped) when it holds math;
         # "" and results show the text, with the query's words highlighted.
@@ -243,7 +249,8 @@ def search_files(site: Site, config: Config,
     """
     texts, records = _sources(site)
     docs = ((str(i), paper_texts) for i, paper_texts in enumerate(texts))
-    refs, index = lunrjs.postings(docs, FIELDS, PIPELINE, tokens=tokens, memo=memo)
+    refs, index = lunrjs.postings(docs, FIELDS, PIPELINE, tokens=tokens, memo=memo,
+                                  derive=with_pairs)
     profiles = [(record[2][:4], tuple(record[3])) for record in records["docs"]]
     data = shards.build(refs, index, len(FIELDS), records["docs"], profiles)
     return SearchFiles({"lunr.js": lunr_js(config)}, data, records["tags"])

@@ -198,7 +198,7 @@ def test_a_memo_filled_by_other_papers_changes_nothing():
     _files(replace(site, papers=(*edited, *site.papers[40::2])), earlier)  # this one, earlier
     # The same texts through another pipeline: their analyses are not the search's.
     texts, _ = search._sources(site)
-    docs = [(str(i), paper_texts) for i, paper_texts in enumerate(texts)]
+    docs = [(str(i), search.with_pairs(paper_texts)) for i, paper_texts in enumerate(texts)]
     lunrjs.build_index_json(docs, search.FIELDS, lunrjs.DEFAULT_PIPELINE, memo=foreign)
     memo = {**other, **earlier, **foreign}
     assert _files(site, memo) == _files(site)
@@ -374,3 +374,12 @@ def test_a_review_without_papers_still_has_a_search_that_answers():
     assert json.loads(files.manifest({search.ENGINE: "e.js"}))["shards"] == []
     [result, negated] = _engine(site, [{"q": "anything"}, {"q": "-anything"}])
     assert result["total"] == negated["total"] == 0 and result["results"] == []
+
+
+def test_a_memo_spares_making_the_pairs_of_papers_it_holds(monkeypatch):
+    site = example_site()
+    memo: dict = {}
+    first = _files(site, memo)
+    made = []
+    monkeypatch.setattr(search, "pairs", lambda *texts: made.append(texts) or "")
+    assert _files(site, memo) == first and made == []
